@@ -1,0 +1,152 @@
+"""Configuration read from the environment only; every variable is documented in .env.example."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else default
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Use psycopg 3 for any Postgres URL (Neon and Fly hand out `postgres://…`)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(instance_dir: Path) -> str:
+    """Embedded default only: a random key kept in instance/ so sessions survive restarts."""
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The typed view of the environment that create_app turns into Flask config."""
+
+    env: str
+    instance_dir: Path
+    database_url: str
+    secret_key: str
+    password_salt: str
+    read_only: bool
+    log_level: str
+    ratelimit_storage_uri: str
+    login_rate_limit: str
+    sentry_dsn: str
+    sentry_traces_sample_rate: float
+    resend_api_key: str
+    email_from: str
+    storage_backend: str
+    public_base_url: str
+    max_upload_mb: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ.get("APP_ENV", "development")
+        instance_dir = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance")).resolve()
+        secret_key = os.environ.get("SECRET_KEY", "")
+        if not secret_key:
+            if env == "production":
+                raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+            secret_key = _instance_secret(instance_dir)
+        salt = os.environ.get("SECURITY_PASSWORD_SALT", "")
+        if not salt:
+            if env == "production":
+                raise RuntimeError("SECURITY_PASSWORD_SALT must be set when APP_ENV=production")
+            salt = "dev-salt:" + secret_key[:16]
+        return cls(
+            env=env,
+            instance_dir=instance_dir,
+            database_url=sqlalchemy_url(os.environ.get("DATABASE_URL", "")),
+            secret_key=secret_key,
+            password_salt=salt,
+            read_only=_env_bool("READ_ONLY", False),
+            log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+            ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+            login_rate_limit=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+            sentry_dsn=os.environ.get("SENTRY_DSN", ""),
+            sentry_traces_sample_rate=_env_float("SENTRY_TRACES_SAMPLE_RATE", 0.05),
+            resend_api_key=os.environ.get("RESEND_API_KEY", ""),
+            email_from=os.environ.get("EMAIL_FROM", "MotoPartPicker <noreply@localhost>"),
+            storage_backend=os.environ.get("STORAGE_BACKEND", "local"),
+            public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+            max_upload_mb=_env_int("MAX_UPLOAD_MB", 200),
+        )
+
+    def flask_config(self) -> dict[str, Any]:
+        """The Flask/extension keys derived from these settings."""
+        is_prod = self.env == "production"
+        return {
+            "APP_ENV": self.env,
+            "SECRET_KEY": self.secret_key,
+            "INSTANCE_DIR": str(self.instance_dir),
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5},
+            "READ_ONLY": self.read_only,
+            "LOG_LEVEL": self.log_level,
+            "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            "PUBLIC_BASE_URL": self.public_base_url,
+            "SENTRY_DSN": self.sentry_dsn,
+            "SENTRY_TRACES_SAMPLE_RATE": self.sentry_traces_sample_rate,
+            "RESEND_API_KEY": self.resend_api_key,
+            "EMAIL_FROM": self.email_from,
+            "STORAGE_BACKEND": self.storage_backend,
+            # Flask-Limiter: login attempts per client address.
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "LOGIN_RATE_LIMIT": self.login_rate_limit,
+            # Sessions: signed cookies, so web machines stay stateless.
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": is_prod,
+            "REMEMBER_COOKIE_SECURE": is_prod,
+            "PREFERRED_URL_SCHEME": "https" if is_prod else "http",
+            # Flask-WTF: CSRF on every form, the admin's included.
+            "WTF_CSRF_ENABLED": True,
+            "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+            # Flask-Security-Too.
+            "SECURITY_PASSWORD_HASH": "argon2",
+            "SECURITY_PASSWORD_SALT": self.password_salt,
+            "SECURITY_PASSWORD_LENGTH_MIN": 12,
+            "SECURITY_URL_PREFIX": "/account",
+            "SECURITY_POST_LOGIN_VIEW": "/admin/",
+            "SECURITY_POST_LOGOUT_VIEW": "/",
+            "SECURITY_REGISTERABLE": False,
+            "SECURITY_RECOVERABLE": False,
+            "SECURITY_TRACKABLE": False,
+            "SECURITY_CHANGEABLE": True,
+            "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": False,
+            "SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS": False,
+            "SECURITY_USERNAME_ENABLE": False,
+            "SECURITY_CLI_USERS_NAME": False,  # our own `flask users` group replaces it
+            "SECURITY_CLI_ROLES_NAME": False,
+            "SECURITY_FLASH_MESSAGES": True,
+            "SECURITY_MSG_LOGIN": ("Please log in to use the back office.", "info"),
+        }

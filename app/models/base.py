@@ -1,0 +1,44 @@
+"""Declarative base, naming convention and shared column helpers for every model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, Enum, MetaData, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Plain SQLAlchemy base: models never import Flask (see STYLE.md)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now, for Python-side defaults."""
+    return dt.datetime.now(dt.UTC)
+
+
+def created_at_column() -> Mapped[dt.datetime]:
+    """A timezone-aware `created_at` filled by the database."""
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+def text_enum(*values: str, name: str) -> Enum:
+    """A VARCHAR with a named CHECK constraint: easier to migrate than a native PG enum."""
+    return Enum(
+        *values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(v) for v in values),
+        validate_strings=True,
+    )

@@ -1,0 +1,117 @@
+"""Fitments (part × vehicle) with their status, and the evidence behind each claim."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, created_at_column, text_enum
+from app.models.parts import Part
+from app.models.users import User
+from app.models.vehicles import Vehicle
+
+FITMENT_STATUSES = ("unverified", "verified", "rejected", "needs_review")
+POSITIONS = ("", "front", "rear", "left", "right", "pair", "set")
+EVIDENCE_KINDS = ("import", "curator")
+
+
+class Fitment(Base):
+    """The claim "this part fits this vehicle (at this position)".
+
+    `version` is SQLAlchemy's optimistic lock: an UPDATE with a stale version matches no row
+    and raises StaleDataError instead of silently overwriting another curator's change.
+    """
+
+    __tablename__ = "fitments"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id", ondelete="CASCADE"))
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))
+    position: Mapped[str] = mapped_column(
+        text_enum(*POSITIONS, name="position"), default="", server_default=""
+    )
+    qty: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    status: Mapped[str] = mapped_column(
+        text_enum(*FITMENT_STATUSES, name="status"), default="unverified", server_default="unverified"
+    )
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    part: Mapped[Part] = relationship()
+    vehicle: Mapped[Vehicle] = relationship()
+    verified_by: Mapped[User | None] = relationship()
+    evidence: Mapped[list[FitmentEvidence]] = relationship(
+        back_populates="fitment", order_by="FitmentEvidence.id", passive_deletes=True
+    )
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012
+
+    __table_args__ = (
+        UniqueConstraint("part_id", "vehicle_id", "position"),
+        CheckConstraint("qty BETWEEN 1 AND 999", name="qty_range"),
+        CheckConstraint(
+            "(status = 'verified') = (verified_at IS NOT NULL)", name="verified_has_time"
+        ),
+        Index("ix_fitments_vehicle_status", "vehicle_id", "status"),
+        Index("ix_fitments_status_id", "status", "id"),
+    )
+
+    def __str__(self) -> str:
+        where = f" ({self.position})" if self.position else ""
+        return f"{self.part} → {self.vehicle}{where}"
+
+
+class FitmentEvidence(Base):
+    """One source's claim about a fitment: an import row (batch, file, line, raw text) or a
+    curator's check. `supports` is false when the source contradicts the fitment."""
+
+    __tablename__ = "fitment_evidence"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    fitment_id: Mapped[int] = mapped_column(
+        ForeignKey("fitments.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(text_enum(*EVIDENCE_KINDS, name="kind"))
+    supports: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), index=True
+    )
+    line_no: Mapped[int | None] = mapped_column(Integer)
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    curator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    fitment: Mapped[Fitment] = relationship(back_populates="evidence")
+    curator: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind <> 'import' OR (import_batch_id IS NOT NULL AND line_no IS NOT NULL)",
+            name="import_has_source",
+        ),
+        CheckConstraint("kind <> 'curator' OR btrim(note) <> '' OR supports", name="rejection_has_note"),
+        UniqueConstraint("fitment_id", "import_batch_id", "line_no"),
+    )

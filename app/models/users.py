@@ -1,0 +1,68 @@
+"""Users and roles (Flask-Security-Too's required fields, nothing it does not need)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, String, Table, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, created_at_column, text_enum
+
+ROLE_NAMES = ("admin", "curator", "importer")
+DIGEST_FREQUENCIES = ("daily", "weekly", "off")
+
+roles_users = Table(
+    "roles_users",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(Base):
+    """One of admin / curator / importer."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Flask-Security reads a permissions attribute; we authorise by role name only.
+    permissions: Mapped[str | None] = mapped_column(String(500))
+    update_datetime: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(Base):
+    """A back-office account; riders never have one."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    password: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    fs_uniquifier: Mapped[str] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    digest_frequency: Mapped[str] = mapped_column(
+        text_enum(*DIGEST_FREQUENCIES, name="digest_frequency"),
+        default="daily",
+        server_default="daily",
+    )
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")
+
+    __table_args__ = (Index("uq_users_email_lower", func.lower(email), unique=True),)
+
+    def has_role_name(self, *names: str) -> bool:
+        """True when the user holds any of the named roles."""
+        return any(role.name in names for role in self.roles)
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,0 +1,3 @@
+"""Public site."""
+from flask import Blueprint
+bp = Blueprint("public", __name__)

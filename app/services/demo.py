@@ -1,0 +1,1 @@
+def catalog_is_empty(session): return False

@@ -1,0 +1,53 @@
+"""Alembic environment for Flask-Migrate, using the app's engine directly (no get_engine())."""
+
+from __future__ import annotations
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+from app.models import Base
+
+config = context.config
+if config.config_file_name is not None and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name)
+
+target_metadata = Base.metadata
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return current_app.extensions["migrate"].db.engine
+
+
+def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    # Extension-owned objects (pg_trgm, unaccent) are not ours to diff.
+    return not (type_ == "table" and reflected and compare_to is None and name.startswith("pg_"))
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=str(_engine().url).replace("%", "%%"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", _include_object)
+    with _engine().connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,1 @@
+"""Test suite: real PostgreSQL, one rolled-back transaction per test."""

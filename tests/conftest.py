@@ -1,0 +1,122 @@
+"""Shared fixtures: an embedded PostgreSQL, the schema built by running the migrations, and
+one rolled-back transaction per test (Flask-Admin's own commits only release a savepoint)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app import create_app, embedded_db
+from app.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEST_PGDATA = PROJECT_ROOT / "instance" / "test-pgdata"
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - test-only account password
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database per test run on the embedded server (or TEST_DATABASE_URL's server)."""
+    name = f"mpp_test_{uuid.uuid4().hex[:8]}"
+    admin_url = os.environ.get("TEST_DATABASE_ADMIN_URL")
+    if admin_url:
+        embedded_db.create_database(admin_url, name)
+        base = admin_url.rsplit("/", 1)[0]
+        url = f"{base}/{name}"
+    else:
+        server, url = embedded_db.start(TEST_PGDATA, database=name)
+        admin_url = server.get_uri()
+    yield url.replace("postgresql://", "postgresql+psycopg://", 1)
+    embedded_db.drop_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app under test, with the schema built by the real migrations."""
+    from flask_migrate import upgrade
+
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ.setdefault("INSTANCE_DIR", str(instance))
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "SECURITY_PASSWORD_SALT": "test-salt",
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """Bind the app's session to one connection inside a transaction rolled back at the end."""
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection  # type: ignore[assignment]
+        db.session.remove()
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            transaction.rollback()
+            connection.close()
+            engines[None] = engine
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    """A test client whose requests share the rolled-back transaction."""
+    return app.test_client()
+
+
+def make_user(session: Session, email: str, *roles: str) -> Any:
+    """Create an active user with the given role names (password: TEST_PASSWORD)."""
+    from flask_security import hash_password
+
+    from app.services.users import create_user
+
+    user = create_user(
+        session, email=email, password=TEST_PASSWORD, role_names=list(roles), hash_password=hash_password
+    )
+    session.flush()
+    return user
+
+
+def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD) -> Any:
+    """Log in through the real form, CSRF token included."""
+    import re
+
+    page = client.get("/account/login")
+    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page.data)
+    assert match, "login form has no CSRF token"
+    return client.post(
+        "/account/login",
+        data={"email": email, "password": password, "csrf_token": match.group(1).decode()},
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture
+def user_factory(db_session: Session) -> Any:
+    """make_user bound to the test's session."""
+
+    def factory(email: str, *roles: str) -> Any:
+        return make_user(db_session, email, *roles)
+
+    return factory
