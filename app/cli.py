@@ -1,5 +1,63 @@
-"""CLI."""
+"""Flask CLI commands: `flask users create`, `flask demo load`. Thin: parse, call, commit."""
+
+from __future__ import annotations
+
+import secrets
+
 import click
 from flask.cli import AppGroup
-users_cli = AppGroup("users")
-demo_cli = AppGroup("demo")
+
+from app.extensions import db
+from app.models.users import ROLE_NAMES
+
+users_cli = AppGroup("users", help="Manage back-office accounts.")
+demo_cli = AppGroup("demo", help="The demo catalog.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(ROLE_NAMES),
+    help="Role to grant (repeat for several).",
+)
+@click.option("--password", default=None, help="Password (default: generated and printed once).")
+def create_user_command(email: str, roles: tuple[str, ...], password: str | None) -> None:
+    """Create an account with the given role(s)."""
+    from flask_security import hash_password
+
+    from app.services.users import UserError, create_user
+
+    generated = password is None
+    password = password or secrets.token_urlsafe(15)
+    try:
+        create_user(
+            db.session(),
+            email=email,
+            password=password,
+            role_names=list(roles),
+            hash_password=hash_password,
+        )
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {email} with role(s): {', '.join(roles)}")
+    if generated:
+        click.echo(f"Password (shown once): {password}")
+
+
+@demo_cli.command("load")
+def load_demo_command() -> None:
+    """Load the demo catalog into an empty database."""
+    from app.services.demo import catalog_is_empty, load_demo
+
+    if not catalog_is_empty(db.session()):
+        raise click.ClickException(
+            "The catalog already has data; the demo loads only into an empty database."
+        )
+    summary = load_demo(db.session())
+    db.session.commit()
+    click.echo(f"Demo catalog loaded: {summary}")

@@ -7,9 +7,11 @@ development convenience; production runs gunicorn and `flask db upgrade` (see fl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 from app.config import PROJECT_ROOT
@@ -29,11 +31,11 @@ def ensure_database_url() -> None:
 
     instance = os.environ.get("INSTANCE_DIR", str(PROJECT_ROOT / "instance"))
     print(f" * Starting embedded PostgreSQL in {instance}/pgdata …", flush=True)
-    _server, url = embedded_db.start(__import__("pathlib").Path(instance) / "pgdata")
+    _server, url = embedded_db.start(Path(instance) / "pgdata")
     os.environ["DATABASE_URL"] = url
 
 
-def prepare(app_module: object | None = None) -> None:
+def prepare() -> None:
     """Migrate, create the first admin, load the demo catalog on an empty database."""
     from flask_migrate import upgrade
 
@@ -47,7 +49,7 @@ def prepare(app_module: object | None = None) -> None:
         upgrade()
         from flask_security import hash_password
 
-        created = users.ensure_first_admin(db.session, hash_password)
+        created = users.ensure_first_admin(db.session(), hash_password)
         if created is not None:
             email, password = created
             db.session.commit()
@@ -55,9 +57,9 @@ def prepare(app_module: object | None = None) -> None:
             print(" First admin account created (shown once, store it now):")
             print(f"   email:    {email}\n   password: {password}")
             print("=" * 64 + "\n", flush=True)
-        if demo.catalog_is_empty(db.session):
+        if demo.catalog_is_empty(db.session()):
             print(" * Loading the demo catalog (first run) …", flush=True)
-            summary = demo.load_demo(db.session)
+            summary = demo.load_demo(db.session())
             db.session.commit()
             print(f" * Demo catalog loaded: {summary}", flush=True)
 
@@ -69,7 +71,10 @@ def serve() -> None:
     app = create_app()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
-    print(f" * MotoPartPicker on http://{host}:{port}/  (admin: http://{host}:{port}/admin/)", flush=True)
+    print(
+        f" * MotoPartPicker on http://{host}:{port}/  (admin: http://{host}:{port}/admin/)",
+        flush=True,
+    )
     app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
 
 
@@ -87,10 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker_only:
         print("The job worker arrives with the import pipeline (issue #3).", file=sys.stderr)
         return 0
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -26,15 +26,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error: HTTPException) -> ResponseReturnValue:
-        return render_template("errors/generic.html", code=429, title="Slow down",
-                               message=error.description), 429
+        return render_template(
+            "errors/generic.html", code=429, title="Slow down", message=error.description
+        ), 429
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue:
         if isinstance(error, HTTPException):
             code = error.code or 500
-            return render_template("errors/generic.html", code=code, title=error.name,
-                                   message=error.description), code
+            return render_template(
+                "errors/generic.html", code=code, title=error.name, message=error.description
+            ), code
         log.exception("unhandled error")
-        return render_template("errors/generic.html", code=500, title="Something went wrong",
-                               message="We have been told about it. Please try again shortly."), 500
+        return render_template(
+            "errors/generic.html",
+            code=500,
+            title="Something went wrong",
+            message="We have been told about it. Please try again shortly.",
+        ), 500

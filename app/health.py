@@ -30,7 +30,9 @@ def readyz() -> ResponseReturnValue:
         db.session.rollback()
         reason = type(exc.orig or exc).__name__ if isinstance(exc, SQLAlchemyError) else "error"
         log.warning("readiness check failed: %s", reason)
-        return jsonify(status="unavailable", reason=f"database unreachable ({reason})"), 503, {
-            "Cache-Control": "no-store"
-        }
+        return (
+            jsonify(status="unavailable", reason=f"database unreachable ({reason})"),
+            503,
+            {"Cache-Control": "no-store"},
+        )
     return jsonify(status="ok", database="reachable"), 200, {"Cache-Control": "no-store"}

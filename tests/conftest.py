@@ -19,23 +19,50 @@ from app.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEST_PGDATA = PROJECT_ROOT / "instance" / "test-pgdata"
-TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - test-only account password
+TEST_PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """A fresh database per test run on the embedded server (or TEST_DATABASE_URL's server)."""
-    name = f"mpp_test_{uuid.uuid4().hex[:8]}"
+def pg_admin_url() -> str:
+    """A superuser URL: TEST_DATABASE_ADMIN_URL's server, else the embedded PostgreSQL."""
     admin_url = os.environ.get("TEST_DATABASE_ADMIN_URL")
     if admin_url:
-        embedded_db.create_database(admin_url, name)
-        base = admin_url.rsplit("/", 1)[0]
-        url = f"{base}/{name}"
-    else:
-        server, url = embedded_db.start(TEST_PGDATA, database=name)
-        admin_url = server.get_uri()
-    yield url.replace("postgresql://", "postgresql+psycopg://", 1)
-    embedded_db.drop_database(admin_url, name)
+        return admin_url
+    server, _ = embedded_db.start(TEST_PGDATA, database="postgres")
+    return str(server.get_uri())
+
+
+@pytest.fixture(scope="session")
+def fresh_database(pg_admin_url: str) -> Iterator[Any]:
+    """A factory of throwaway databases on the test server, dropped at the end of the run."""
+    created: list[str] = []
+
+    def factory(prefix: str = "mpp_test") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        embedded_db.create_database(pg_admin_url, name)
+        created.append(name)
+        return database_url_for(pg_admin_url, name)
+
+    yield factory
+    for name in created:
+        embedded_db.drop_database(pg_admin_url, name)
+
+
+def database_url_for(admin_url: str, name: str) -> str:
+    """The SQLAlchemy URL of database `name` on the server of `admin_url`."""
+    from sqlalchemy.engine import make_url
+
+    from app.config import sqlalchemy_url
+
+    return (
+        make_url(sqlalchemy_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database: Any) -> str:
+    """The database the app fixture migrates once per run."""
+    return str(fresh_database())
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +119,11 @@ def make_user(session: Session, email: str, *roles: str) -> Any:
     from app.services.users import create_user
 
     user = create_user(
-        session, email=email, password=TEST_PASSWORD, role_names=list(roles), hash_password=hash_password
+        session,
+        email=email,
+        password=TEST_PASSWORD,
+        role_names=list(roles),
+        hash_password=hash_password,
     )
     session.flush()
     return user

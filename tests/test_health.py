@@ -39,7 +39,10 @@ def test_readyz_is_503_with_reason_when_database_unreachable(app: Flask) -> None
 def test_every_response_carries_security_headers(client: FlaskClient) -> None:
     headers = client.get("/healthz").headers
     assert "script-src 'self'" in headers["Content-Security-Policy"]
-    assert "unsafe-inline" not in headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    assert (
+        "unsafe-inline"
+        not in headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    )
     assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"

@@ -21,8 +21,12 @@ class Category(Base):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    parent: Mapped[Category | None] = relationship(remote_side="Category.id", back_populates="children")
-    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.position")
+    parent: Mapped[Category | None] = relationship(
+        remote_side="Category.id", back_populates="children"
+    )
+    children: Mapped[list[Category]] = relationship(
+        back_populates="parent", order_by="Category.position"
+    )
 
     __table_args__ = (
         UniqueConstraint("parent_id", "name", postgresql_nulls_not_distinct=True),
@@ -32,7 +36,7 @@ class Category(Base):
 
     @property
     def path(self) -> str:
-        """"Brakes › Pads" — the breadcrumb a curator reads."""
+        """ "Brakes › Pads" — the breadcrumb a curator reads."""
         return f"{self.parent.path} › {self.name}" if self.parent else self.name
 
     def __str__(self) -> str:

@@ -35,5 +35,7 @@ class DuplicateCandidate(Base):
         UniqueConstraint("entity", "left_id", "right_id"),
         CheckConstraint("left_id < right_id", name="ordered_pair"),
         CheckConstraint("score >= 0 AND score <= 1", name="score_range"),
-        Index("ix_duplicate_candidates_open", "entity", "score", postgresql_where="status = 'open'"),
+        Index(
+            "ix_duplicate_candidates_open", "entity", "score", postgresql_where="status = 'open'"
+        ),
     )

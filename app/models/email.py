@@ -20,7 +20,9 @@ class EmailOutbox(Base):
     __tablename__ = "email_outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idempotency_key: Mapped[Any] = mapped_column(Uuid, unique=True, server_default=func.gen_random_uuid())
+    idempotency_key: Mapped[Any] = mapped_column(
+        Uuid, unique=True, server_default=func.gen_random_uuid()
+    )
     kind: Mapped[str] = mapped_column(String(40))
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))

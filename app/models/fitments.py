@@ -49,7 +49,9 @@ class Fitment(Base):
     qty: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     note: Mapped[str] = mapped_column(String(500), default="", server_default="")
     status: Mapped[str] = mapped_column(
-        text_enum(*FITMENT_STATUSES, name="status"), default="unverified", server_default="unverified"
+        text_enum(*FITMENT_STATUSES, name="status"),
+        default="unverified",
+        server_default="unverified",
     )
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -112,6 +114,8 @@ class FitmentEvidence(Base):
             "kind <> 'import' OR (import_batch_id IS NOT NULL AND line_no IS NOT NULL)",
             name="import_has_source",
         ),
-        CheckConstraint("kind <> 'curator' OR btrim(note) <> '' OR supports", name="rejection_has_note"),
+        CheckConstraint(
+            "kind <> 'curator' OR btrim(note) <> '' OR supports", name="rejection_has_note"
+        ),
         UniqueConstraint("fitment_id", "import_batch_id", "line_no"),
     )

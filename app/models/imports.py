@@ -14,7 +14,13 @@ from app.models.base import Base, created_at_column, text_enum
 from app.models.users import User
 
 BATCH_STATUSES = (
-    "uploaded", "mapped", "previewed", "committing", "committed", "failed", "undone",
+    "uploaded",
+    "mapped",
+    "previewed",
+    "committing",
+    "committed",
+    "failed",
+    "undone",
 )
 IMPORT_FORMATS = ("fitments", "ebay", "retailer_feed", "vehicles", "demo")
 
@@ -47,7 +53,9 @@ class ImportBatch(Base):
 
     __table_args__ = (
         CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_hex"),
-        CheckConstraint("status <> 'committed' OR committed_at IS NOT NULL", name="committed_has_time"),
+        CheckConstraint(
+            "status <> 'committed' OR committed_at IS NOT NULL", name="committed_has_time"
+        ),
         Index("ix_import_batches_created_at", "created_at"),
     )
 

@@ -17,7 +17,9 @@ class MetricCounter(Base):
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
-    dimension: Mapped[str] = mapped_column(String(200), primary_key=True, default="", server_default="")
+    dimension: Mapped[str] = mapped_column(
+        String(200), primary_key=True, default="", server_default=""
+    )
     value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("value >= 0", name="value_not_negative"),)

@@ -1,9 +1,14 @@
-"""Users and roles (Flask-Security-Too's required fields, nothing it does not need)."""
+"""Users and roles (Flask-Security-Too's required fields and mixins, nothing it does not need).
+
+The one place a model imports from the web stack: Flask-Security's mixins carry the
+authentication protocol (is_active, get_id, has_role…) that its datastore requires.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from flask_security import RoleMixin, UserMixin
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, String, Table, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,7 +25,7 @@ roles_users = Table(
 )
 
 
-class Role(Base):
+class Role(Base, RoleMixin):
     """One of admin / curator / importer."""
 
     __tablename__ = "roles"
@@ -38,7 +43,7 @@ class Role(Base):
         return self.name
 
 
-class User(Base):
+class User(Base, UserMixin):
     """A back-office account; riders never have one."""
 
     __tablename__ = "users"

@@ -30,8 +30,12 @@ class Make(Base):
     __table_args__ = (
         CheckConstraint("btrim(name) <> ''", name="name_not_blank"),
         CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
-        Index("ix_makes_name_trgm", "name_key", postgresql_using="gin",
-              postgresql_ops={"name_key": "gin_trgm_ops"}),
+        Index(
+            "ix_makes_name_trgm",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+        ),
     )
 
     def __str__(self) -> str:
@@ -61,8 +65,12 @@ class BikeModel(Base):
         UniqueConstraint("make_id", "name_key"),
         CheckConstraint("btrim(name) <> ''", name="name_not_blank"),
         CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
-        Index("ix_models_name_trgm", "name_key", postgresql_using="gin",
-              postgresql_ops={"name_key": "gin_trgm_ops"}),
+        Index(
+            "ix_models_name_trgm",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+        ),
     )
 
     def __str__(self) -> str:

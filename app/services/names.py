@@ -32,5 +32,5 @@ def slugify(value: str) -> str:
 
 
 def mpn_key(value: str) -> str:
-    """Part-number key: upper case without spaces, dashes, dots or slashes ("cm 4401" → "CM4401")."""
+    """Part-number key: upper case, no spaces, dashes, dots or slashes ("cm 4401" → "CM4401")."""
     return _MPN_STRIP.sub("", unicodedata.normalize("NFKC", value)).upper()

@@ -39,7 +39,9 @@ def create_user(
         raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     unknown = sorted(set(role_names) - set(ROLE_NAMES))
     if unknown:
-        raise UserError(f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(ROLE_NAMES)}")
+        raise UserError(
+            f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(ROLE_NAMES)}"
+        )
     taken = session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
     if taken is not None:
         raise UserError(f"a user with email {email} already exists")
