@@ -27,7 +27,14 @@ class AuditLogAdmin(SecuredModelView):
     column_default_sort = ("created_at", True)
     column_filters = ("action", "entity", "entity_id", "actor.email", "created_at")
     column_details_list = (
-        "created_at", "actor", "action", "entity", "entity_id", "note", "before", "after",
+        "created_at",
+        "actor",
+        "action",
+        "entity",
+        "entity_id",
+        "note",
+        "before",
+        "after",
     )
 
     def get_query(self) -> Any:

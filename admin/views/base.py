@@ -29,7 +29,9 @@ from app.headers import CSP
 from app.models.users import ROLE_NAMES
 
 # Endpoints (Flask-Admin method names) that write; read-only mode refuses every one of them.
-WRITE_ENDPOINTS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
+WRITE_ENDPOINTS = frozenset(
+    {"create_view", "edit_view", "delete_view", "action_view", "ajax_update"}
+)
 READ_ONLY_MESSAGE = (
     "The back office is in read-only mode: creating, editing and deleting are switched off "
     "until an admin lifts it."
@@ -89,12 +91,12 @@ class SecuredViewMixin:
 
     def render(self, template: str, **kwargs: Any) -> str:
         kwargs.setdefault("admin_read_only", is_read_only())  # the banner in admin/master.html
-        return super().render(template, **kwargs)  # type: ignore[misc, no-any-return]
+        return super().render(template, **kwargs)  # type: ignore[misc]
 
     def _handle_view(self, name: str, **kwargs: Any) -> ResponseReturnValue | None:
         refused = super()._handle_view(name, **kwargs)  # type: ignore[misc]
         if refused is not None:
-            return refused  # type: ignore[no-any-return]
+            return refused
         after_this_request(_use_admin_csp)
         if name in WRITE_ENDPOINTS and is_read_only():
             flash(READ_ONLY_MESSAGE, "warning")
@@ -145,7 +147,7 @@ class SecuredModelView(SecuredViewMixin, ModelView):
     def __init__(self, model: type[Any], **kwargs: Any) -> None:
         super().__init__(model, db, **kwargs)
 
-    @property  # type: ignore[override]
+    @property
     def can_create(self) -> bool:
         return self.allow_create and not is_read_only()
 
@@ -153,7 +155,7 @@ class SecuredModelView(SecuredViewMixin, ModelView):
     def can_create(self, value: bool) -> None:
         self.allow_create = value
 
-    @property  # type: ignore[override]
+    @property
     def can_edit(self) -> bool:
         return self.allow_edit and not is_read_only()
 
@@ -161,7 +163,7 @@ class SecuredModelView(SecuredViewMixin, ModelView):
     def can_edit(self, value: bool) -> None:
         self.allow_edit = value
 
-    @property  # type: ignore[override]
+    @property
     def can_delete(self) -> bool:
         return self.allow_delete and not is_read_only()
 
@@ -182,4 +184,4 @@ class SecuredModelView(SecuredViewMixin, ModelView):
                 "error",
             )
             return True
-        return super().handle_view_exception(exc)  # type: ignore[no-any-return]
+        return super().handle_view_exception(exc)

@@ -146,8 +146,16 @@ class PartAdmin(CatalogAdmin):
     column_searchable_list = ("mpn", "title")
     column_filters = ("brand.name", "category.name", "mpn_key")
     column_details_list = (
-        "brand.name", "mpn", "mpn_key", "title", "category", "description", "gtin",
-        "image_url", "created_at", "updated_at",
+        "brand.name",
+        "mpn",
+        "mpn_key",
+        "title",
+        "category",
+        "description",
+        "gtin",
+        "image_url",
+        "created_at",
+        "updated_at",
     )
     form_columns = ("brand", "mpn", "title", "category", "description", "gtin", "image_url")
     form_ajax_refs = {"brand": {"fields": ("name",), "page_size": 20}}

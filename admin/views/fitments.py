@@ -50,8 +50,17 @@ class FitmentAdmin(SecuredModelView):
         "position",
     )
     column_details_list = (
-        "part", "vehicle", "position", "qty", "note", "status", "verified_by", "verified_at",
-        "version", "created_at", "updated_at",
+        "part",
+        "vehicle",
+        "position",
+        "qty",
+        "note",
+        "status",
+        "verified_by",
+        "verified_at",
+        "version",
+        "created_at",
+        "updated_at",
     )
     form_columns = ("status", "position", "qty", "note")
 

@@ -48,9 +48,7 @@ def _fitment_tallies(session: Session) -> list[Tally]:
     """Fitments by status: exact on small tables, else from pg_stats' most-common values."""
     estimate = _estimated_rows(session, "fitments")
     if estimate <= EXACT_COUNT_LIMIT:
-        rows = session.execute(
-            select(Fitment.status, func.count()).group_by(Fitment.status)
-        ).all()
+        rows = session.execute(select(Fitment.status, func.count()).group_by(Fitment.status)).all()
         counts = {status: int(n) for status, n in rows}
         return [Tally(status, counts.get(status, 0)) for status in FITMENT_STATUSES]
     stats = session.execute(
@@ -72,12 +70,10 @@ class HomeView(SecuredIndexView):
 
     @expose("/")
     def index(self) -> str:
-        session = db.session
+        session = db.session()
         catalog = [
             _table_tally(session, "Makes", Make),
             _table_tally(session, "Models", BikeModel),
             _table_tally(session, "Parts", Part),
         ]
-        return self.render(
-            "admin/index.html", catalog=catalog, fitments=_fitment_tallies(session)
-        )
+        return self.render("admin/index.html", catalog=catalog, fitments=_fitment_tallies(session))

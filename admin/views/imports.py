@@ -28,7 +28,14 @@ class ImportBatchAdmin(SecuredModelView):
     allow_delete = False
 
     column_list = (
-        "id", "created_at", "source", "format", "filename", "status", "counts", "created_by",
+        "id",
+        "created_at",
+        "source",
+        "format",
+        "filename",
+        "status",
+        "counts",
+        "created_by",
         "committed_at",
     )
     column_labels = {"id": "Batch", "created_at": "Uploaded", "created_by": "By"}
@@ -38,8 +45,20 @@ class ImportBatchAdmin(SecuredModelView):
     column_searchable_list = ("source", "filename")
     column_filters = ("status", "format", "source", "created_at")
     column_details_list = (
-        "id", "source", "format", "filename", "size_bytes", "sha256", "status", "counts",
-        "mapping", "message", "created_by", "created_at", "committed_at", "undone_at",
+        "id",
+        "source",
+        "format",
+        "filename",
+        "size_bytes",
+        "sha256",
+        "status",
+        "counts",
+        "mapping",
+        "message",
+        "created_by",
+        "created_at",
+        "committed_at",
+        "undone_at",
     )
 
     def get_query(self) -> Any:

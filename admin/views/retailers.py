@@ -33,7 +33,9 @@ class RetailerAdmin(SecuredModelView):
     def on_model_change(self, form: Any, model: Retailer, is_created: bool) -> None:
         model.name = clean_display(model.name or "")
         model.slug = slugify(model.name)
-        model.allowed_hosts = sorted({h.strip().lower() for h in model.allowed_hosts or [] if h.strip()})
+        model.allowed_hosts = sorted(
+            {h.strip().lower() for h in model.allowed_hosts or [] if h.strip()}
+        )
 
 
 class OfferAdmin(SecuredModelView):

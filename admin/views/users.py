@@ -52,7 +52,7 @@ class UserAdmin(SecuredModelView):
     def create_model(self, form: Any) -> Any:
         try:
             user = create_user(
-                db.session,
+                db.session(),
                 email=form.email.data or "",
                 password=form.new_password.data or "",
                 role_names=[role.name for role in form.roles.data or []],

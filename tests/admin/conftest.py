@@ -12,7 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import login
-from tests.public.conftest import CatalogBuilder
+
+# The public tests' catalog builders, shared rather than copied: `build` (one row at a time)
+# and `garage` (Honda CBR600RR with EBC pads, fitments in every status).
+from tests.public.conftest import build, garage  # noqa: F401 - re-exported fixtures
 
 # Flask-Admin 2.2.1 still builds WTForms choices as raw tuples, which WTForms 3.3 deprecates
 # (fixed upstream only in later Flask-Admin). Admin test modules set `pytestmark` to this.
@@ -42,12 +45,6 @@ class FreshRequestClient(FlaskClient):
 def client(app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
     monkeypatch.setattr(app, "test_client_class", FreshRequestClient)
     return app.test_client()
-
-
-@pytest.fixture
-def build(db_session: Session) -> CatalogBuilder:
-    """A CatalogBuilder bound to the test's rolled-back session."""
-    return CatalogBuilder(db_session)
 
 
 @pytest.fixture

@@ -65,8 +65,15 @@ def test_anonymous_post_is_sent_to_login_not_processed(client: FlaskClient) -> N
 def test_curator_edits_the_catalog_but_not_users_or_retail(logged_in: Any) -> None:
     client = logged_in("curator@example.com", "curator")
 
-    for path in ("/admin/", "/admin/parts/", "/admin/fitments/", "/admin/parts/new/",
-                 "/admin/makes/", "/admin/imports/", "/admin/audit/"):
+    for path in (
+        "/admin/",
+        "/admin/parts/",
+        "/admin/fitments/",
+        "/admin/parts/new/",
+        "/admin/makes/",
+        "/admin/imports/",
+        "/admin/audit/",
+    ):
         assert client.get(path).status_code == 200, path
     for path in ("/admin/users/", "/admin/users/new/", "/admin/retailers/", "/admin/offers/"):
         assert client.get(path).status_code == 403, path
@@ -110,9 +117,7 @@ def test_an_account_without_roles_gets_403(logged_in: Any) -> None:
     assert client.get("/admin/").status_code == 403
 
 
-def test_deactivated_account_loses_access(
-    app: Flask, logged_in: Any, db_session: Any
-) -> None:
+def test_deactivated_account_loses_access(app: Flask, logged_in: Any, db_session: Any) -> None:
     from app.models import User
 
     client = logged_in("gone@example.com", "admin")

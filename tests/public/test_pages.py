@@ -9,10 +9,7 @@ from flask.testing import FlaskClient
 
 from tests.public.conftest import CatalogBuilder, Garage
 
-ATTRIBUTION = (
-    "Vehicle data by VehiclesDB (vehiclesdb.com), CC-BY 4.0, built from official public "
-    "registers. Make/model data from NHTSA vPIC (public domain)."
-)
+ATTRIBUTION = "Make and model names and years from NHTSA vPIC (public domain)."
 
 
 def text_of(response) -> str:  # type: ignore[no-untyped-def]
