@@ -56,7 +56,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from app.cli import demo_cli, users_cli
+    from app.cli import demo_cli, users_cli, worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(worker_command)

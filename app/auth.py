@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Security and throttle POSTs to the login form per client address."""
     security.init_app(app, user_datastore)
     login_view = app.view_functions["security.login"]
-    app.view_functions["security.login"] = limiter.limit(
+    app.view_functions["security.login"] = limiter.limit(  # type: ignore[assignment]
         lambda: app.config["LOGIN_RATE_LIMIT"],
         methods=["POST"],
         error_message="Too many login attempts. Wait a minute and try again.",

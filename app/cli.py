@@ -5,12 +5,34 @@ from __future__ import annotations
 import secrets
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.models.users import ROLE_NAMES
 
 users_cli = AppGroup("users", help="Manage back-office accounts.")
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True, help="Queue to serve (repeat; default: all).")
+@click.option("--burst", is_flag=True, help="Run the jobs already queued, then exit.")
+@click.option("--concurrency", default=1, show_default=True, help="Jobs run at the same time.")
+@with_appcontext
+def worker_command(queues: tuple[str, ...], burst: bool, concurrency: int) -> None:
+    """Run the background job worker (imports, dedup scans, digests, price refreshes)."""
+    from app import jobs
+
+    jobs.FlaskContext.app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"Worker started (queues: {', '.join(queues) or 'all'}; burst: {burst})")
+    jobs.worker_app(current_app.config["SQLALCHEMY_DATABASE_URI"]).run_worker(
+        queues=list(queues) or None,
+        wait=not burst,
+        concurrency=concurrency,
+        install_signal_handlers=not burst,
+    )
+
+
 demo_cli = AppGroup("demo", help="The demo catalog.")
 
 

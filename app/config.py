@@ -64,6 +64,7 @@ class Settings:
     resend_api_key: str
     email_from: str
     storage_backend: str
+    r2: dict[str, str]
     public_base_url: str
     max_upload_mb: int
 
@@ -96,6 +97,16 @@ class Settings:
             resend_api_key=os.environ.get("RESEND_API_KEY", ""),
             email_from=os.environ.get("EMAIL_FROM", "MotoPartPicker <noreply@localhost>"),
             storage_backend=os.environ.get("STORAGE_BACKEND", "local"),
+            r2={
+                name: os.environ.get(name, "")
+                for name in (
+                    "R2_ACCOUNT_ID",
+                    "R2_ACCESS_KEY_ID",
+                    "R2_SECRET_ACCESS_KEY",
+                    "R2_BUCKET",
+                    "R2_ENDPOINT_URL",
+                )
+            },
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
             max_upload_mb=_env_int("MAX_UPLOAD_MB", 200),
         )
@@ -118,6 +129,7 @@ class Settings:
             "RESEND_API_KEY": self.resend_api_key,
             "EMAIL_FROM": self.email_from,
             "STORAGE_BACKEND": self.storage_backend,
+            **self.r2,
             # Flask-Limiter: login attempts per client address.
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "RATELIMIT_HEADERS_ENABLED": True,

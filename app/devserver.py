@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from types import FrameType
@@ -64,6 +65,24 @@ def prepare() -> None:
             print(f" * Demo catalog loaded: {summary}", flush=True)
 
 
+def start_worker() -> subprocess.Popen[bytes]:
+    """The job worker as a child process sharing this environment (DATABASE_URL included)."""
+    print(" * Starting the job worker (flask worker) …", flush=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=PROJECT_ROOT
+    )
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Ask the worker to finish its current job and exit; kill it if it does not."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
 def serve() -> None:
     """Serve the public site and /admin on 127.0.0.1:5000 (threaded, no reloader)."""
     from app import create_app
@@ -90,10 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.migrate_only:
         return 0
     if args.worker_only:
-        print("The job worker arrives with the import pipeline (issue #3).", file=sys.stderr)
+        worker = start_worker()
+        with contextlib.suppress(KeyboardInterrupt):
+            worker.wait()
+        stop_worker(worker)
         return 0
-    with contextlib.suppress(KeyboardInterrupt):
-        serve()
+    worker = start_worker()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            serve()
+    finally:
+        stop_worker(worker)
     return 0
 
 

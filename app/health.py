@@ -28,7 +28,7 @@ def readyz() -> ResponseReturnValue:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         db.session.rollback()
-        reason = type(exc.orig or exc).__name__ if isinstance(exc, SQLAlchemyError) else "error"
+        reason = type(getattr(exc, "orig", None) or exc).__name__
         log.warning("readiness check failed: %s", reason)
         return (
             jsonify(status="unavailable", reason=f"database unreachable ({reason})"),

@@ -9,6 +9,7 @@ from alembic import context
 from flask import current_app
 
 from app.models import Base
+from app.models.base import include_in_migrations
 
 config = context.config
 if config.config_file_name is not None and not logging.getLogger().handlers:
@@ -19,11 +20,6 @@ target_metadata = Base.metadata
 
 def _engine():  # type: ignore[no-untyped-def]
     return current_app.extensions["migrate"].db.engine
-
-
-def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    # Extension-owned objects (pg_trgm, unaccent) are not ours to diff.
-    return not (type_ == "table" and reflected and compare_to is None and name.startswith("pg_"))
 
 
 def run_migrations_offline() -> None:
@@ -40,7 +36,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("compare_type", True)
-    conf_args.setdefault("include_object", _include_object)
+    conf_args.setdefault("include_object", include_in_migrations)
     with _engine().connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -18,7 +19,9 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.form import BaseForm
+from flask_admin.model.typefmt import DETAIL_FORMATTERS
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +60,13 @@ class AdminForm(BaseForm, FlaskForm):
     FlaskForm, every admin form (create, edit, list delete, bulk action) renders the token
     that CSRFProtect accepts.
     """
+
+
+def _format_datetime(view: Any, value: dt.datetime, name: str) -> str:
+    """Minutes in UTC ("2026-11-25 09:30 UTC"), not microseconds and offsets."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _login_next_path() -> str:
@@ -131,6 +141,10 @@ class SecuredModelView(SecuredViewMixin, ModelView):
     # Readable, bookmarkable filter URLs (?flt0_status_equals=unverified), not positional ids.
     named_filter_urls = True
 
+    # RUF012: Flask-Admin is configured through (mutable) class attributes.
+    column_type_formatters = {**DEFAULT_FORMATTERS, dt.datetime: _format_datetime}  # noqa: RUF012
+    column_type_formatters_detail = {**DETAIL_FORMATTERS, dt.datetime: _format_datetime}  # noqa: RUF012
+
     allow_create = True
     allow_edit = True
     allow_delete = True
@@ -145,6 +159,7 @@ class SecuredModelView(SecuredViewMixin, ModelView):
                 )
 
     def __init__(self, model: type[Any], **kwargs: Any) -> None:
+        # Always the app's Flask-SQLAlchemy `db` (passing a bare session is deprecated).
         super().__init__(model, db, **kwargs)
 
     @property

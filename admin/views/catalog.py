@@ -59,7 +59,7 @@ class BikeModelAdmin(CatalogAdmin):
     column_filters = ("make.name",)
     column_default_sort = [("make.name", False), ("name", False)]
     form_columns = ("make", "name", "model_code")
-    form_ajax_refs = {"make": {"fields": ("name",), "page_size": 20}}
+    form_ajax_refs = {"make": {"fields": ("name",), "page_size": 20, "placeholder": "Type a make"}}
 
     def get_query(self) -> Any:
         return super().get_query().options(joinedload(BikeModel.make))
@@ -83,7 +83,9 @@ class VehicleAdmin(CatalogAdmin):
     column_searchable_list = ("model.name",)
     column_default_sort = [("model.name", False), ("year", False)]
     form_columns = ("model", "year", "variant", "market")
-    form_ajax_refs = {"model": {"fields": ("name",), "page_size": 20}}
+    form_ajax_refs = {
+        "model": {"fields": ("name",), "page_size": 20, "placeholder": "Type a model name"}
+    }
 
     def get_query(self) -> Any:
         return super().get_query().options(joinedload(Vehicle.model).joinedload(BikeModel.make))
@@ -118,6 +120,7 @@ class CategoryAdmin(CatalogAdmin):
     column_searchable_list = ("name",)
     column_filters = ("parent.name",)
     form_columns = ("parent", "name", "position")
+    form_args = {"parent": {"blank_text": "(top level)"}}
 
     def get_query(self) -> Any:
         return super().get_query().options(joinedload(Category.parent).joinedload(Category.parent))
@@ -158,9 +161,12 @@ class PartAdmin(CatalogAdmin):
         "updated_at",
     )
     form_columns = ("brand", "mpn", "title", "category", "description", "gtin", "image_url")
-    form_ajax_refs = {"brand": {"fields": ("name",), "page_size": 20}}
+    form_ajax_refs = {
+        "brand": {"fields": ("name",), "page_size": 20, "placeholder": "Type a brand"}
+    }
     form_args = {
         "mpn": {"description": "As the manufacturer prints it; CM-4401 and cm 4401 are one part."},
+        "category": {"blank_text": "(no category)"},
     }
 
     def get_query(self) -> Any:

@@ -54,7 +54,9 @@ class OfferAdmin(SecuredModelView):
     column_searchable_list = ("sku",)
     column_filters = ("retailer.name", "part.mpn_key", "in_stock", "currency")
     form_columns = ("part", "retailer", "sku", "url", "price", "currency", "in_stock", "fetched_at")
-    form_ajax_refs = {"part": {"fields": ("mpn", "title"), "page_size": 20}}
+    form_ajax_refs = {
+        "part": {"fields": ("mpn", "title"), "page_size": 20, "placeholder": "Type an MPN or title"}
+    }
 
     def get_query(self) -> Any:
         return (

@@ -33,8 +33,6 @@ class Role(Base, RoleMixin):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
     description: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    # Flask-Security reads a permissions attribute; we authorise by role name only.
-    permissions: Mapped[str | None] = mapped_column(String(500))
     update_datetime: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -61,7 +59,8 @@ class User(Base, UserMixin):
     )
     created_at: Mapped[dt.datetime] = created_at_column()
 
-    roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")
+    # UserMixin annotates roles as list[RoleMixin]; Role is one, but lists are invariant.
+    roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")  # type: ignore[assignment]
 
     __table_args__ = (Index("uq_users_email_lower", func.lower(email), unique=True),)
 

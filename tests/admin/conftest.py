@@ -15,7 +15,7 @@ from tests.conftest import login
 
 # The public tests' catalog builders, shared rather than copied: `build` (one row at a time)
 # and `garage` (Honda CBR600RR with EBC pads, fitments in every status).
-from tests.public.conftest import build, garage  # noqa: F401 - re-exported fixtures
+from tests.public.conftest import build, count_queries, garage  # noqa: F401 - re-exported fixtures
 
 # Flask-Admin 2.2.1 still builds WTForms choices as raw tuples, which WTForms 3.3 deprecates
 # (fixed upstream only in later Flask-Admin). Admin test modules set `pytestmark` to this.

@@ -407,3 +407,16 @@ def test_admin_pages_allow_flask_admins_inline_handlers_but_public_pages_do_not(
     admin_csp = admin_page.headers["Content-Security-Policy"]
     assert "script-src 'self' 'unsafe-inline'" in admin_csp
     assert "frame-ancestors 'none'" in admin_csp
+
+
+def test_list_pages_load_related_names_without_a_query_per_row(
+    logged_in: Any, garage: Garage, count_queries: list[str]
+) -> None:
+    client = logged_in("curator@example.com", "curator")
+
+    for path in ("/admin/fitments/", "/admin/parts/", "/admin/vehicles/"):
+        count_queries.clear()
+        assert client.get(path).status_code == 200
+        # The logged-in user, then one SELECT with its joins: no COUNT(*), no N+1.
+        assert len(count_queries) <= 3, (path, count_queries)
+        assert not any("count(" in sql.lower() for sql in count_queries), path

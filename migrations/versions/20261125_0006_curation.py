@@ -1,0 +1,24 @@
+"""curation: queue indexes, merges, conflicts
+
+Revision ID: 0006_curation
+Revises: 0005_import_pipeline
+Create Date: 2026-11-25 02:30:00
+
+Placeholder in the agreed chain so parallel work never forks Alembic heads; filled in by
+the issue that owns it. Zero-downtime rule: expand → migrate data → contract.
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = "0006_curation"
+down_revision = "0005_import_pipeline"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
