@@ -78,7 +78,7 @@ def post_fork(server: Any, worker: Any) -> None:
     SQLAlchemy's pool must never share a socket between processes; `dispose(close=False)`
     drops the parent's connections in this child without closing them for the parent.
     """
-    from app.extensions import db  # noqa: PLC0415 -- import the app only inside gunicorn
+    from app.extensions import db
 
     wsgi_app = server.app.wsgi()
     with wsgi_app.app_context():

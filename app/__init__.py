@@ -16,11 +16,18 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.flask_config())
     if config_overrides:
         app.config.update(config_overrides)
+        if "SQLALCHEMY_DATABASE_URI" in config_overrides:
+            # DATABASE_DIRECT_URL pairs with the DATABASE_URL it was set beside: a caller that
+            # points the app at another database (tests, tools) must never migrate this one.
+            app.config["DATABASE_DIRECT_URL"] = config_overrides.get("DATABASE_DIRECT_URL", "")
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         raise RuntimeError(
             "DATABASE_URL is not set. `make run` starts an embedded PostgreSQL and sets it; "
             "otherwise point it at a server (see .env.example)."
         )
+
+    if app.config.get("BEHIND_PROXY"):
+        _trust_proxy_headers(app)
 
     from app import errors, headers, logs, telemetry
 
@@ -32,6 +39,19 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     _register_cli(app)
     return app
+
+
+def _trust_proxy_headers(app: Flask) -> None:
+    """Take the client address and scheme from the one hop Fly's proxy adds (BEHIND_PROXY=1).
+
+    Behind the proxy every request comes from the proxy's address, so login rate limiting
+    would throttle all riders as one client. x_for=1 trusts only the last X-Forwarded-For
+    entry (the one the proxy appended), so a client cannot spoof its address by sending its
+    own header; without BEHIND_PROXY no forwarded header is trusted at all.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
 
 
 def _register_extensions(app: Flask) -> None:

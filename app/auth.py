@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_security import Security, SQLAlchemyUserDatastore
 
 from app.extensions import db, limiter
@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app, user_datastore)
     login_view = app.view_functions["security.login"]
     app.view_functions["security.login"] = limiter.limit(  # type: ignore[assignment]
-        lambda: app.config["LOGIN_RATE_LIMIT"],
+        lambda: current_app.config["LOGIN_RATE_LIMIT"],
         methods=["POST"],
         error_message="Too many login attempts. Wait a minute and try again.",
     )(login_view)

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.config import direct_database_url
 from app.extensions import db
 from app.models.users import ROLE_NAMES
 
@@ -25,7 +26,8 @@ def worker_command(queues: tuple[str, ...], burst: bool, concurrency: int) -> No
 
     jobs.FlaskContext.app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo(f"Worker started (queues: {', '.join(queues) or 'all'}; burst: {burst})")
-    jobs.worker_app(current_app.config["SQLALCHEMY_DATABASE_URI"]).run_worker(
+    # Direct endpoint: procrastinate's LISTEN/NOTIFY and locks do not survive a pooler.
+    jobs.worker_app(direct_database_url(current_app.config)).run_worker(
         queues=list(queues) or None,
         wait=not burst,
         concurrency=concurrency,

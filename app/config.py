@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Environments that face the internet: secrets are required and cookies are Secure. A preview
+# app (one per pull request, on a copy of production's data) is held to production's rules.
+PRODUCTION_LIKE_ENVS = frozenset({"production", "preview"})
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -53,6 +58,8 @@ class Settings:
     env: str
     instance_dir: Path
     database_url: str
+    database_direct_url: str
+    behind_proxy: bool
     secret_key: str
     password_salt: str
     read_only: bool
@@ -74,18 +81,20 @@ class Settings:
         instance_dir = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance")).resolve()
         secret_key = os.environ.get("SECRET_KEY", "")
         if not secret_key:
-            if env == "production":
-                raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+            if env in PRODUCTION_LIKE_ENVS:
+                raise RuntimeError(f"SECRET_KEY must be set when APP_ENV={env}")
             secret_key = _instance_secret(instance_dir)
         salt = os.environ.get("SECURITY_PASSWORD_SALT", "")
         if not salt:
-            if env == "production":
-                raise RuntimeError("SECURITY_PASSWORD_SALT must be set when APP_ENV=production")
+            if env in PRODUCTION_LIKE_ENVS:
+                raise RuntimeError(f"SECURITY_PASSWORD_SALT must be set when APP_ENV={env}")
             salt = "dev-salt:" + secret_key[:16]
         return cls(
             env=env,
             instance_dir=instance_dir,
             database_url=sqlalchemy_url(os.environ.get("DATABASE_URL", "")),
+            database_direct_url=sqlalchemy_url(os.environ.get("DATABASE_DIRECT_URL", "")),
+            behind_proxy=_env_bool("BEHIND_PROXY", False),
             secret_key=secret_key,
             password_salt=salt,
             read_only=_env_bool("READ_ONLY", False),
@@ -113,13 +122,18 @@ class Settings:
 
     def flask_config(self) -> dict[str, Any]:
         """The Flask/extension keys derived from these settings."""
-        is_prod = self.env == "production"
+        is_prod = self.env in PRODUCTION_LIKE_ENVS
         return {
             "APP_ENV": self.env,
             "SECRET_KEY": self.secret_key,
             "INSTANCE_DIR": str(self.instance_dir),
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5},
+            # Neon's direct (non-pooled) endpoint for migrations and the worker's LISTEN/NOTIFY;
+            # empty = the same server as SQLALCHEMY_DATABASE_URI (see direct_database_url).
+            "DATABASE_DIRECT_URL": self.database_direct_url,
+            # Trust one hop of X-Forwarded-For/-Proto (Fly's proxy): see create_app.
+            "BEHIND_PROXY": self.behind_proxy,
             "READ_ONLY": self.read_only,
             "LOG_LEVEL": self.log_level,
             "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
@@ -162,3 +176,12 @@ class Settings:
             "SECURITY_FLASH_MESSAGES": True,
             "SECURITY_MSG_LOGIN": ("Please log in to use the back office.", "info"),
         }
+
+
+def direct_database_url(config: Mapping[str, Any]) -> str:
+    """The URL for migrations and the job worker: DATABASE_DIRECT_URL, else the app's own.
+
+    Neon's pooled endpoint (PgBouncer, transaction mode) drops session state between
+    transactions, so LISTEN/NOTIFY, session advisory locks and Alembic's DDL go direct.
+    """
+    return str(config.get("DATABASE_DIRECT_URL") or config["SQLALCHEMY_DATABASE_URI"])

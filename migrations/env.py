@@ -7,6 +7,8 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 from app.models import Base
 from app.models.base import include_in_migrations
@@ -19,6 +21,14 @@ target_metadata = Base.metadata
 
 
 def _engine():  # type: ignore[no-untyped-def]
+    """The app's engine, or a one-off engine on DATABASE_DIRECT_URL when that is set.
+
+    Neon's pooled endpoint (PgBouncer, transaction mode) is for the web process; DDL and
+    Alembic's version bookkeeping go to the direct endpoint (docs/migrations.md).
+    """
+    direct_url = current_app.config.get("DATABASE_DIRECT_URL")
+    if direct_url:
+        return create_engine(direct_url, poolclass=NullPool)
     return current_app.extensions["migrate"].db.engine
 
 

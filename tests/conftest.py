@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -66,7 +66,7 @@ def database_url(fresh_database: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app under test, with the schema built by the real migrations."""
     from flask_migrate import upgrade
 
@@ -84,7 +84,15 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     )
     with application.app_context():
         upgrade()
-    return application
+    yield application
+    dispose_engines(application)
+
+
+def dispose_engines(application: Flask) -> None:
+    """Close pooled connections before the database is dropped (no ResourceWarning at exit)."""
+    with application.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture
@@ -106,10 +114,31 @@ def db_session(app: Flask) -> Iterator[Session]:
             engines[None] = engine
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`.
+
+    The `db_session` fixture keeps an app context pushed for the whole test, and Flask reuses
+    it for each test request, so `g` would outlive requests: Flask-Login caches the current
+    user there and a second, anonymous client would act as whoever logged in first.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
-def client(app: Flask, db_session: Session) -> FlaskClient:
+def client(app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
     """A test client whose requests share the rolled-back transaction."""
+    monkeypatch.setattr(app, "test_client_class", FreshRequestClient)
     return app.test_client()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's session-wide event loop must not precede asyncio.run()
+    callers (the job worker) in the same process."""
+    items.sort(key=lambda item: "e2e" in item.keywords)
 
 
 def make_user(session: Session, email: str, *roles: str) -> Any:

@@ -7,44 +7,14 @@ import re
 from typing import Any
 
 import pytest
-from flask import Flask, g, has_app_context
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
 from tests.conftest import login
 
 # The public tests' catalog builders, shared rather than copied: `build` (one row at a time)
 # and `garage` (Honda CBR600RR with EBC pads, fitments in every status).
 from tests.public.conftest import build, count_queries, garage  # noqa: F401 - re-exported fixtures
-
-# Flask-Admin 2.2.1 still builds WTForms choices as raw tuples, which WTForms 3.3 deprecates
-# (fixed upstream only in later Flask-Admin). Admin test modules set `pytestmark` to this.
-FLASK_ADMIN_WTFORMS_DEPRECATIONS = [
-    pytest.mark.filterwarnings("ignore:Yielding raw tuples from iter_choices:DeprecationWarning"),
-    pytest.mark.filterwarnings(
-        "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning"
-    ),
-]
-
-
-class FreshRequestClient(FlaskClient):
-    """A test client whose every request starts with an empty `g`.
-
-    The `db_session` fixture keeps an app context pushed for the whole test, and Flask reuses
-    it for each test request, so `g` would outlive requests: Flask-Login caches the current
-    user there and a second, anonymous client would act as whoever logged in first.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        if has_app_context():
-            g.__dict__.clear()
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
-    monkeypatch.setattr(app, "test_client_class", FreshRequestClient)
-    return app.test_client()
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import limiter
-from tests.admin.conftest import FLASK_ADMIN_WTFORMS_DEPRECATIONS, csrf_token
+from tests.admin.conftest import csrf_token
 from tests.conftest import TEST_PASSWORD, login
 from tests.public.conftest import CatalogBuilder
-
-pytestmark = FLASK_ADMIN_WTFORMS_DEPRECATIONS
 
 LIST_PAGES = [
     "/admin/",

@@ -13,10 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import AuditLog, Brand, Fitment, ImportBatch, Part, Retailer, User
-from tests.admin.conftest import FLASK_ADMIN_WTFORMS_DEPRECATIONS, admin_view, csrf_token
+from tests.admin.conftest import admin_view, csrf_token
 from tests.public.conftest import CatalogBuilder, Garage
-
-pytestmark = FLASK_ADMIN_WTFORMS_DEPRECATIONS
 
 
 def filter_url(app: Flask, endpoint: str, column_label: str, operation: str, value: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from tests.conftest import dispose_engines
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = [
@@ -27,7 +28,7 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(scope="session")
-def live_app(fresh_database: Any) -> Any:
+def live_app(fresh_database: Any) -> Iterator[Any]:
     """An app over its own database, migrated and loaded with the demo catalog (committed)."""
     from flask_migrate import upgrade
 
@@ -35,14 +36,18 @@ def live_app(fresh_database: Any) -> Any:
     from app.services.demo import load_demo
 
     application = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": fresh_database("mpp_e2e"),
-         "LOGIN_RATE_LIMIT": "1000 per minute"}
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": fresh_database("mpp_e2e"),
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
     )
     with application.app_context():
         upgrade()
         load_demo(db.session())
         db.session.commit()
-    return application
+    yield application
+    dispose_engines(application)
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +75,9 @@ def browser() -> Iterator[Any]:
     if not Path(executable).exists():
         pytest.fail(f"Chromium not found at {executable}: apt-get install chromium (see .ci/run)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True,
-                                             args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
         yield browser
         browser.close()
 
