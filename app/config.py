@@ -60,6 +60,7 @@ class Settings:
     database_url: str
     database_direct_url: str
     behind_proxy: bool
+    proxy_x_for: int
     secret_key: str
     password_salt: str
     read_only: bool
@@ -74,6 +75,9 @@ class Settings:
     r2: dict[str, str]
     public_base_url: str
     max_upload_mb: int
+    import_inline_max_mb: float
+    integrations: dict[str, Any]  # Resend/outbox, retailers, Sentry, jobs: see below
+    public_site: dict[str, Any]  # page cache, degraded mode, search/offer settings: see below
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -95,6 +99,7 @@ class Settings:
             database_url=sqlalchemy_url(os.environ.get("DATABASE_URL", "")),
             database_direct_url=sqlalchemy_url(os.environ.get("DATABASE_DIRECT_URL", "")),
             behind_proxy=_env_bool("BEHIND_PROXY", False),
+            proxy_x_for=_env_int("PROXY_X_FOR", 2),
             secret_key=secret_key,
             password_salt=salt,
             read_only=_env_bool("READ_ONLY", False),
@@ -118,6 +123,9 @@ class Settings:
             },
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
             max_upload_mb=_env_int("MAX_UPLOAD_MB", 200),
+            import_inline_max_mb=_env_float("IMPORT_INLINE_MAX_MB", 2.0),
+            integrations=integration_settings(),
+            public_site=public_site_settings(),
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -128,15 +136,27 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "INSTANCE_DIR": str(self.instance_dir),
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5},
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": True,
+                "pool_size": 5,
+                "max_overflow": 5,
+                # An unreachable database must fail fast so the site can serve saved pages.
+                "connect_args": {"connect_timeout": self.public_site["DB_CONNECT_TIMEOUT"]},
+            },
             # Neon's direct (non-pooled) endpoint for migrations and the worker's LISTEN/NOTIFY;
             # empty = the same server as SQLALCHEMY_DATABASE_URI (see direct_database_url).
             "DATABASE_DIRECT_URL": self.database_direct_url,
-            # Trust one hop of X-Forwarded-For/-Proto (Fly's proxy): see create_app.
+            # Trust X-Forwarded-For/-Proto from the proxy in front (Fly's): see create_app.
             "BEHIND_PROXY": self.behind_proxy,
+            "PROXY_X_FOR": self.proxy_x_for,
             "READ_ONLY": self.read_only,
             "LOG_LEVEL": self.log_level,
             "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            # Import files up to this size are previewed/committed in the request; bigger
+            # ones run in the worker with a live progress page.
+            "IMPORT_INLINE_MAX_BYTES": int(self.import_inline_max_mb * 1024 * 1024),
+            **self.integrations,
+            **self.public_site,
             "PUBLIC_BASE_URL": self.public_base_url,
             "SENTRY_DSN": self.sentry_dsn,
             "SENTRY_TRACES_SAMPLE_RATE": self.sentry_traces_sample_rate,
@@ -165,7 +185,11 @@ class Settings:
             "SECURITY_POST_LOGIN_VIEW": "/admin/",
             "SECURITY_POST_LOGOUT_VIEW": "/",
             "SECURITY_REGISTERABLE": False,
-            "SECURITY_RECOVERABLE": False,
+            # Password reset emails go through the outbox (app/account_emails.py). The address
+            # typed into the form is looked up, not mailed, so no DNS deliverability check
+            # (it would stall the request, and fails offline).
+            "SECURITY_RECOVERABLE": True,
+            "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
             "SECURITY_TRACKABLE": False,
             "SECURITY_CHANGEABLE": True,
             "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": False,
@@ -185,3 +209,51 @@ def direct_database_url(config: Mapping[str, Any]) -> str:
     transactions, so LISTEN/NOTIFY, session advisory locks and Alembic's DDL go direct.
     """
     return str(config.get("DATABASE_DIRECT_URL") or config["SQLALCHEMY_DATABASE_URI"])
+
+
+SAMPLE_FEEDS = (
+    "revzilla=data/sample_feeds/revzilla.csv,"
+    "rocky-mountain-atv-mc=data/sample_feeds/rocky-mountain-atv-mc.xml"
+)
+
+
+def integration_settings() -> dict[str, Any]:
+    """Email outbox, retailer providers, Sentry and job settings (documented in .env.example)."""
+    return {
+        "RESEND_API_URL": os.environ.get("RESEND_API_URL", "https://api.resend.com"),
+        "OUTBOX_MAX_ATTEMPTS": _env_int("OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_BACKOFF_SECONDS": _env_float("OUTBOX_BACKOFF_SECONDS", 30.0),
+        "OUTBOX_BACKOFF_MAX_SECONDS": _env_float("OUTBOX_BACKOFF_MAX_SECONDS", 3600.0),
+        "OUTBOX_SEND_TIMEOUT": _env_int("OUTBOX_SEND_TIMEOUT", 10),
+        "OUTBOX_LEASE_SECONDS": _env_int("OUTBOX_LEASE_SECONDS", 120),
+        "OUTBOX_BATCH_SIZE": _env_int("OUTBOX_BATCH_SIZE", 50),
+        "RETAILER_FEEDS": os.environ.get("RETAILER_FEEDS", SAMPLE_FEEDS),
+        "RETAILER_REVZILLA_URL": os.environ.get("RETAILER_REVZILLA_URL", ""),
+        "RETAILER_REVZILLA_KEY": os.environ.get("RETAILER_REVZILLA_KEY", ""),
+        "RETAILER_REVZILLA_RATE": _env_float("RETAILER_REVZILLA_RATE", 2.0),
+        "RETAILER_ROCKYMOUNTAIN_URL": os.environ.get("RETAILER_ROCKYMOUNTAIN_URL", ""),
+        "RETAILER_ROCKYMOUNTAIN_KEY": os.environ.get("RETAILER_ROCKYMOUNTAIN_KEY", ""),
+        "RETAILER_ROCKYMOUNTAIN_RATE": _env_float("RETAILER_ROCKYMOUNTAIN_RATE", 2.0),
+        "RETAILER_TIMEOUT_SECONDS": _env_float("RETAILER_TIMEOUT_SECONDS", 10.0),
+        "RETAILER_RETRIES": _env_int("RETAILER_RETRIES", 2),
+        "RETAILER_BREAKER_THRESHOLD": _env_int("RETAILER_BREAKER_THRESHOLD", 3),
+        "RETAILER_BREAKER_COOLDOWN_SECONDS": _env_int("RETAILER_BREAKER_COOLDOWN_SECONDS", 900),
+        "RETAILER_STALE_HOURS": _env_int("RETAILER_STALE_HOURS", 48),
+        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT", ""),
+        "SENTRY_RELEASE": os.environ.get("SENTRY_RELEASE") or os.environ.get("GIT_SHA", ""),
+        "JOBS_STALLED_AFTER_SECONDS": _env_int("JOBS_STALLED_AFTER_SECONDS", 60),
+    }
+
+
+def public_site_settings() -> dict[str, Any]:
+    """Public site: page cache, degraded mode, offers, counters (documented in .env.example)."""
+    return {
+        "PAGE_CACHE_SECONDS": _env_int("PAGE_CACHE_SECONDS", 300),
+        "PAGE_CACHE_MB": _env_int("PAGE_CACHE_MB", 8),
+        "PAGE_CACHE_DIR": os.environ.get("PAGE_CACHE_DIR", ""),
+        "OFFER_STALE_HOURS": _env_float("OFFER_STALE_HOURS", 48.0),
+        "METRICS_FLUSH_SECONDS": _env_float("METRICS_FLUSH_SECONDS", 10.0),
+        "DB_RETRY_SECONDS": _env_float("DB_RETRY_SECONDS", 5.0),
+        "DB_CONNECT_TIMEOUT": _env_int("DB_CONNECT_TIMEOUT", 5),
+        "SITEMAP_MAX_URLS": _env_int("SITEMAP_MAX_URLS", 50_000),
+    }

@@ -63,6 +63,10 @@ def prepare() -> None:
             summary = demo.load_demo(db.session())
             db.session.commit()
             print(f" * Demo catalog loaded: {summary}", flush=True)
+        from app.tasks.prices import defer_refresh
+
+        defer_refresh(db.session())  # demo prices from data/sample_feeds, once the worker starts
+        db.session.commit()
 
 
 def start_worker() -> subprocess.Popen[bytes]:

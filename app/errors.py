@@ -34,9 +34,18 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception) -> ResponseReturnValue:
         if isinstance(error, HTTPException):
             code = error.code or 500
-            return render_template(
-                "errors/generic.html", code=code, title=error.name, message=error.description
-            ), code
+            # Keep the exception's own headers (405's Allow, 429's Retry-After).
+            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+            if _wants_json():
+                payload = {"error": (error.name or "error").lower(), "detail": error.description}
+                return payload, code, headers
+            return (
+                render_template(
+                    "errors/generic.html", code=code, title=error.name, message=error.description
+                ),
+                code,
+                headers,
+            )
         log.exception("unhandled error")
         return render_template(
             "errors/generic.html",

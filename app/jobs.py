@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 # Modules that define tasks; the worker imports them so their tasks are registered.
 TASK_MODULES: list[str] = []
+TASK_MODULES += ["app.tasks"]  # integrations: outbox, prices, digests, roll-ups, upkeep
+TASK_MODULES += ["app.tasks.curation"]  # curation: dedup scan, queue refresh, conflicts
+TASK_MODULES += ["app.tasks.imports"]  # imports: preview and commit of big files
 
 queue = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
 
@@ -34,8 +37,16 @@ def libpq_url(sqlalchemy_url: str) -> str:
 
 
 def worker_app(sqlalchemy_url: str) -> procrastinate.App:
-    """The queue bound to the app's database, sharing every task registered on `queue`."""
-    return queue.with_connector(procrastinate.PsycopgConnector(conninfo=libpq_url(sqlalchemy_url)))
+    """`queue` itself, bound to the app's database (a worker process serves one database).
+
+    Not `with_connector` (deprecated): tasks keep a link to the app they were registered on,
+    and the periodic deferrer defers through it, so on a copy every schedule would fail
+    with AppNotOpen and stop the worker.
+    """
+    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(sqlalchemy_url))
+    queue.connector = connector
+    queue.job_manager.connector = connector
+    return queue
 
 
 class FlaskContext:

@@ -1,5 +1,6 @@
 """File importers: readers, column mapping and normalizers per format — pure Python, no Flask.
 
-They take a SQLAlchemy Session and plain values, like services (see STYLE.md). The import
-pipeline (issue #3) fills this package; it exists now so the dependency contracts cover it.
+`sources.open_source(path, format, mapping)` turns a stored file into rows for the import
+service (app/services/imports); `readers.inspect` checks a file and reads its header;
+`mapping` detects and checks column mappings; `years` and `fields` normalize cells.
 """

@@ -129,7 +129,9 @@ def test_fly_health_check_is_healthz(fly: dict[str, Any]) -> None:
 
 def test_fly_release_command_runs_migrations_with_rolling_strategy(fly: dict[str, Any]) -> None:
     deploy = fly["deploy"]
-    assert deploy["release_command"] == "flask --app wsgi db upgrade"
+    # `flask release` = `db upgrade` that tolerates a rollback (tests/ops/test_migration_drills.py).
+    assert deploy["release_command"] == "flask --app wsgi release"
+    assert '@click.command("release")' in (ROOT / "app" / "release.py").read_text()
     assert deploy["strategy"] == "rolling"
 
 
@@ -149,6 +151,9 @@ def test_fly_vm_is_256mb_shared_cpu_1x(fly: dict[str, Any]) -> None:
 def test_fly_env_holds_no_secrets(fly: dict[str, Any]) -> None:
     env = fly["env"]
     assert env["APP_ENV"] == "production"
+    assert env["BEHIND_PROXY"] == "1"  # rate limiting per rider, not per proxy
+    assert env["STORAGE_BACKEND"] == "r2"  # files never on a machine's disk
+    assert env["PUBLIC_BASE_URL"].startswith("https://")
     leaked = [key for key in env if SECRET_KEY_PATTERN.search(key)]
     assert not leaked, f"secrets belong in `fly secrets set`, not [env]: {leaked}"
     assert not any("://" in str(v) and "@" in str(v) for v in env.values())
@@ -258,6 +263,14 @@ def test_compose_app_and_worker_wait_for_healthy_db(compose: dict[str, Any], ser
     assert spec["depends_on"]["db"]["condition"] == "service_healthy"
     assert "@db:5432/" in spec["environment"]["DATABASE_URL"]
     assert spec["env_file"] == [{"path": ".env.local", "required": False}]
+
+
+def test_compose_app_migrates_like_fly_and_the_worker_waits_for_it(
+    compose: dict[str, Any], fly: dict[str, Any]
+) -> None:
+    app_command = " ".join(compose["services"]["app"]["command"])
+    assert app_command.split("&&")[0].split("-c", 1)[1].strip() == fly["deploy"]["release_command"]
+    assert compose["services"]["worker"]["depends_on"]["app"]["condition"] == "service_healthy"
 
 
 def test_compose_app_publishes_the_container_port(
@@ -375,3 +388,98 @@ def test_deploy_migrates_before_fly_deploy_and_keeps_the_digest(
     assert any("upload-artifact" in step.get("uses", "") for step in jobs["deploy"]["steps"])
     migrate_env = [s.get("env", {}) for s in jobs["migrate"]["steps"]]
     assert {"DATABASE_URL": "${{ secrets.NEON_DATABASE_URL_DIRECT }}"} in migrate_env
+
+
+def _steps(workflow: dict[str, Any], job: str) -> list[dict[str, Any]]:
+    return list(workflow["jobs"][job]["steps"])
+
+
+def test_ci_runs_every_test_on_postgres_16_browser_tests_included(
+    workflows: dict[str, dict[str, Any]],
+) -> None:
+    test_job = workflows["ci.yml"]["jobs"]["test"]
+    assert test_job["services"]["postgres"]["image"] == "postgres:16"
+    # tests/conftest.py uses this server; without it the suite starts embedded PostgreSQL 18.
+    admin_url = test_job["env"]["TEST_DATABASE_ADMIN_URL"]
+    assert admin_url.startswith("postgresql://postgres:postgres@localhost:5432/")
+    scripts = [step.get("run", "") for step in test_job["steps"]]
+    pytest_runs = [run for run in scripts if "pytest" in run]
+    assert pytest_runs and all("e2e" not in run for run in pytest_runs), pytest_runs
+    assert any("CHROMIUM_PATH=" in run and "GITHUB_ENV" in run for run in scripts)
+
+
+def test_preview_uses_the_pooled_url_for_web_and_direct_for_migrations(
+    workflows: dict[str, dict[str, Any]],
+) -> None:
+    preview = workflows["preview.yml"]
+    envs = [step.get("env", {}) for step in _steps(preview, "deploy")]
+    assert {
+        "FLY_API_TOKEN": "${{ secrets.FLY_API_TOKEN }}",
+        "DATABASE_URL": "${{ steps.neon.outputs.db_url_pooled }}",
+        "DATABASE_DIRECT_URL": "${{ steps.neon.outputs.db_url }}",
+    } in envs
+    deploy_run = next(
+        s["run"] for s in _steps(preview, "deploy") if "flyctl deploy" in s.get("run", "")
+    )
+    assert "APP_ENV=preview" in deploy_run
+    # The teardown needs the same environment's secrets to destroy what deploy created.
+    assert (
+        preview["jobs"]["teardown"]["environment"]
+        == preview["jobs"]["deploy"]["environment"]["name"]
+    )
+
+
+def test_hourly_backup_dumps_with_the_runbook_script(workflows: dict[str, dict[str, Any]]) -> None:
+    backup = workflows["backup.yml"]
+    schedule = _triggers(backup)["schedule"]
+    assert [entry["cron"].split()[1:] for entry in schedule] == [["*", "*", "*", "*"]]  # RPO 1 h
+    runs = " ".join(step.get("run", "") for step in _steps(backup, "backup"))
+    assert "scripts/db-backup.sh" in runs and "aws s3 cp" in runs
+    assert backup["concurrency"]["cancel-in-progress"] is False
+    assert backup["jobs"]["notify-failure"]["if"] == "${{ failure() }}"
+
+
+@pytest.mark.parametrize("script", ["db-backup.sh", "db-restore.sh"])
+def test_ops_scripts_are_strict_executable_bash(script: str) -> None:
+    path = ROOT / "scripts" / script
+    text = path.read_text()
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in text
+    assert path.stat().st_mode & 0o111, f"{script} is not executable"
+
+
+# --- docs ---------------------------------------------------------------------------------
+
+DOCS = ("runbook.md", "deploy.md", "launch-checklist.md", "migrations.md")
+
+
+def test_ops_docs_exist_and_their_links_and_paths_resolve() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-zA-Z][\w-]*):", makefile, re.M))
+    for name in DOCS:
+        path = ROOT / "docs" / name
+        text = path.read_text(encoding="utf-8")
+        for link in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in link:
+                continue
+            assert (path.parent / link).resolve().exists(), f"{name}: broken link {link}"
+        for ref in re.findall(r"`?((?:tests|scripts|app|\.github/workflows)/[\w./-]+\.\w+)", text):
+            assert (ROOT / ref).exists(), f"{name}: mentions missing {ref}"
+        for target in re.findall(r"\bmake ([a-z][\w-]*)", text):
+            assert target in targets, f"{name}: `make {target}` is not a Makefile target"
+
+
+def test_runbook_states_the_targets_and_covers_every_failure_mode() -> None:
+    runbook = (ROOT / "docs" / "runbook.md").read_text(encoding="utf-8")
+    assert "**15 minutes**" in runbook and "**1 hour**" in runbook
+    headings = re.findall(r"^## \d\. (.+)$", runbook, re.M)
+    for mode in ("Database down", "App down", "External API down", "Data corruption", "Fly"):
+        assert any(h.startswith(mode) for h in headings), mode
+
+
+def test_launch_checklist_has_the_twelve_items_in_four_groups() -> None:
+    checklist = (ROOT / "docs" / "launch-checklist.md").read_text(encoding="utf-8")
+    groups = re.findall(r"^## (.+)$", checklist, re.M)
+    assert groups == ["Infrastructure", "Monitoring", "Integrations", "Security & SEO"]
+    items = [int(n) for n in re.findall(r"^(\d+)\. \*\*", checklist, re.M)]
+    assert items == list(range(1, 13))

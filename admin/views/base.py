@@ -27,6 +27,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from admin.views.history import AuditedViewMixin
 from app.extensions import db
 from app.headers import CSP
 from app.models.users import ROLE_NAMES
@@ -99,6 +100,10 @@ class SecuredViewMixin:
             return redirect(url_for("security.login", next=_login_next_path()))
         abort(403)
 
+    # app.readonly's blanket 503 for /admin writes leaves read-only handling to this view
+    # (flash + redirect below) while the switch is on; it still refuses if the DB is down.
+    handles_read_only = True
+
     def render(self, template: str, **kwargs: Any) -> str:
         kwargs.setdefault("admin_read_only", is_read_only())  # the banner in admin/master.html
         return super().render(template, **kwargs)  # type: ignore[misc]
@@ -124,8 +129,11 @@ class SecuredIndexView(SecuredViewMixin, AdminIndexView):
     allowed_roles = ROLE_NAMES
 
 
-class SecuredModelView(SecuredViewMixin, ModelView):
+class SecuredModelView(AuditedViewMixin, SecuredViewMixin, ModelView):
     """Base for list/search/filter/edit views of one table.
+
+    Every create/edit/delete through its forms writes an audit row, and edit/details pages
+    show the record's history (AuditedViewMixin).
 
     Say what a view allows with `allow_create` / `allow_edit` / `allow_delete` (not
     Flask-Admin's `can_*`, which this base derives from them so read-only mode can take

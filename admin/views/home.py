@@ -1,18 +1,22 @@
-"""The admin home: a placeholder dashboard of catalog sizes (the metric charts come later)."""
+"""The admin home: the three business metrics charted daily, queue sizes, imports and
+curator decisions per day, open duplicate candidates, and catalog sizes — cheap at any size."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_admin import expose
+from markupsafe import Markup
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from admin.charts import Point, bar_chart, line_chart
 from admin.views.base import SecuredIndexView
 from app.extensions import db
 from app.models.fitments import FITMENT_STATUSES, Fitment
 from app.models.parts import Part
 from app.models.vehicles import BikeModel, Make
+from app.services.dashboard import Dashboard, DayCount, build_dashboard
 
 # Above this many rows (by the planner's estimate) a table is counted from statistics, not
 # COUNT(*): the home page must stay fast with millions of fitments.
@@ -65,15 +69,85 @@ def _fitment_tallies(session: Session) -> list[Tally]:
     ]
 
 
+@dataclass(frozen=True)
+class RateCard:
+    """A business metric: its chart and its latest / whole-window figures."""
+
+    label: str
+    explanation: str
+    chart: Markup
+    latest: str
+    latest_day: str
+    overall: str
+
+
+def _percent(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value * 100:.1f}%" if value < 0.1 else f"{value * 100:.0f}%"
+
+
+def _rate_cards(board: Dashboard) -> list[RateCard]:
+    colors = {"verification": "green", "click_through": "blue", "search_success": "amber"}
+    cards = []
+    for series in board.rates:
+        points = [
+            Point(
+                p.day,
+                p.rate,
+                f"{p.day:%a %d %b}: {_percent(p.rate)} ({p.part:,} of {p.whole:,})"
+                if p.rate is not None
+                else f"{p.day:%a %d %b}: no data",
+            )
+            for p in series.points
+        ]
+        latest = series.latest
+        cards.append(
+            RateCard(
+                label=series.label,
+                explanation=series.explanation,
+                chart=line_chart(series.label, points, color=colors.get(series.key, "blue")),
+                latest=_percent(latest.rate if latest else None),
+                latest_day=f"{latest.day:%d %b}" if latest else "",
+                overall=_percent(series.overall),
+            )
+        )
+    return cards
+
+
+def _count_chart(title: str, counts: tuple[DayCount, ...], unit: str, color: str) -> Markup:
+    return bar_chart(
+        title,
+        [
+            Point(c.day, float(c.value), f"{c.day:%a %d %b}: {c.value:,} {unit} ({c.detail})")
+            for c in counts
+        ],
+        color=color,
+    )
+
+
 class HomeView(SecuredIndexView):
-    """Counts of makes, models, parts and fitments by status, cheap at any size."""
+    """Metrics, queue and duplicates first; catalog counts below."""
 
     @expose("/")
     def index(self) -> str:
         session = db.session()
+        board = build_dashboard(session)
         catalog = [
             _table_tally(session, "Makes", Make),
             _table_tally(session, "Models", BikeModel),
             _table_tally(session, "Parts", Part),
         ]
-        return self.render("admin/index.html", catalog=catalog, fitments=_fitment_tallies(session))
+        return self.render(
+            "admin/index.html",
+            board=board,
+            rate_cards=_rate_cards(board),
+            imports_chart=_count_chart("Imports per day", board.imports, "batches", "slate"),
+            decisions_chart=_count_chart(
+                "Curator decisions per day", board.decisions, "decisions", "green"
+            ),
+            imports_total=sum(c.value for c in board.imports),
+            decisions_total=sum(c.value for c in board.decisions),
+            catalog=catalog,
+            fitments=_fitment_tallies(session),
+        )

@@ -1,6 +1,6 @@
 """All mapped classes, imported here so metadata is complete for Alembic and the app."""
 
-from app.models.aliases import BrandAlias, MakeAlias, ModelAlias, NotSameJudgement
+from app.models.aliases import BrandAlias, MakeAlias, ModelAlias, NotSameJudgement, PartAlias
 from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.brands import Brand
@@ -8,10 +8,12 @@ from app.models.categories import Category
 from app.models.duplicates import DuplicateCandidate
 from app.models.email import EmailOutbox
 from app.models.fitments import Fitment, FitmentEvidence
-from app.models.imports import ImportBatch
+from app.models.imports import ImportBatch, ImportChange, ImportSourceMapping
+from app.models.merges import Merge
 from app.models.metrics import MetricCounter
 from app.models.parts import Part
-from app.models.retailers import Offer, OfferClick, OfferImpression, Retailer
+from app.models.retailers import Offer, OfferClick, OfferImpression, ProviderState, Retailer
+from app.models.search import SearchTerm
 from app.models.users import Role, User, roles_users
 from app.models.vehicles import BikeModel, Make, Vehicle
 
@@ -27,8 +29,11 @@ __all__ = [
     "Fitment",
     "FitmentEvidence",
     "ImportBatch",
+    "ImportChange",
+    "ImportSourceMapping",
     "Make",
     "MakeAlias",
+    "Merge",
     "MetricCounter",
     "ModelAlias",
     "NotSameJudgement",
@@ -36,8 +41,11 @@ __all__ = [
     "OfferClick",
     "OfferImpression",
     "Part",
+    "PartAlias",
+    "ProviderState",
     "Retailer",
     "Role",
+    "SearchTerm",
     "User",
     "Vehicle",
     "roles_users",

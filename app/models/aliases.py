@@ -1,4 +1,4 @@
-"""Aliases for makes, models and brands, and "these two are NOT the same" judgements."""
+"""Aliases for makes, models, brands and parts, and "these two are NOT the same" judgements."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, created_at_column, text_enum
 from app.models.brands import Brand
+from app.models.parts import Part
 from app.models.vehicles import BikeModel, Make
 
 ALIAS_SOURCES = ("merge", "curator", "import", "reference")
@@ -83,3 +84,22 @@ class NotSameJudgement(Base):
         UniqueConstraint("entity", "left_id", "right_id"),
         CheckConstraint("left_id < right_id", name="ordered_pair"),
     )
+
+
+class PartAlias(Base):
+    """Another (brand, MPN) that names a part: written when two parts are merged, so the next
+    import of the merged-away spelling lands on the survivor."""
+
+    __tablename__ = "part_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id", ondelete="CASCADE"), index=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    mpn: Mapped[str] = mapped_column(String(80))
+    mpn_key: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(text_enum(*ALIAS_SOURCES, name="source"))
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    part: Mapped[Part] = relationship()
+
+    __table_args__ = (UniqueConstraint("brand_id", "mpn_key"),)

@@ -15,7 +15,11 @@ OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 class EmailOutbox(Base):
-    """One email; `idempotency_key` goes to Resend so a retry never sends twice."""
+    """One email; `idempotency_key` goes to Resend so a retry never sends twice.
+
+    pending → sending (claimed, `next_attempt_at` is the lease's end) → sent | failed; a
+    retryable error puts it back to pending with `next_attempt_at` pushed out (backoff).
+    """
 
     __tablename__ = "email_outbox"
 
@@ -44,5 +48,12 @@ class EmailOutbox(Base):
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         CheckConstraint("status <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
-        Index("ix_email_outbox_due", "next_attempt_at", postgresql_where="status = 'pending'"),
+        # Due rows: pending ones, and "sending" ones whose lease ran out (a worker died
+        # mid-send); the sender claims them with FOR UPDATE SKIP LOCKED.
+        Index(
+            "ix_email_outbox_due",
+            "next_attempt_at",
+            postgresql_where="status IN ('pending', 'sending')",
+        ),
+        Index("ix_email_outbox_created_at", "created_at"),
     )

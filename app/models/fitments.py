@@ -56,6 +56,11 @@ class Fitment(Base):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Verification-queue bookkeeping, refreshed set-based by app.services.queue (never by a
+    # curator's edit, so it does not bump `version`): distinct import batches asserting the
+    # fitment, and the priority the queue sorts by (bike popularity, then sources).
+    source_count: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    queue_priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -78,6 +83,24 @@ class Fitment(Base):
         ),
         Index("ix_fitments_vehicle_status", "vehicle_id", "status"),
         Index("ix_fitments_status_id", "status", "id"),
+        CheckConstraint("source_count >= 0", name="source_count_not_negative"),
+        # The verification queue: one segment per open status, walked in priority order
+        # (keyset pagination), and the same with the "number of sources" filter in front.
+        Index(
+            "ix_fitments_queue",
+            "status",
+            "queue_priority",
+            "id",
+            postgresql_where="status IN ('unverified', 'needs_review')",
+        ),
+        Index(
+            "ix_fitments_queue_sources",
+            "status",
+            "source_count",
+            "queue_priority",
+            "id",
+            postgresql_where="status IN ('unverified', 'needs_review')",
+        ),
     )
 
     def __str__(self) -> str:

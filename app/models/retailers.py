@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -18,9 +19,10 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, created_at_column
+from app.models.base import Base, created_at_column, text_enum
 from app.models.parts import Part
 
 
@@ -106,3 +108,36 @@ class OfferImpression(Base):
     count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+
+PROVIDER_STATES = ("closed", "open", "half_open")
+
+
+class ProviderState(Base):
+    """A price provider's circuit breaker and last run, shared by every worker.
+
+    `closed` = calls go through; `open` = the provider failed `threshold` times in a row and
+    is skipped until `opened_at` + cooldown; `half_open` = one trial call decides.
+    """
+
+    __tablename__ = "retailer_provider_states"
+
+    provider: Mapped[str] = mapped_column(String(60), primary_key=True)
+    state: Mapped[str] = mapped_column(
+        text_enum(*PROVIDER_STATES, name="state"), default="closed", server_default="closed"
+    )
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_counts: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+
+    __table_args__ = (
+        CheckConstraint("consecutive_failures >= 0", name="failures_not_negative"),
+        CheckConstraint("state <> 'open' OR opened_at IS NOT NULL", name="open_has_time"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.provider} ({self.state})"

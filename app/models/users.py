@@ -57,6 +57,8 @@ class User(Base, UserMixin):
         default="daily",
         server_default="daily",
     )
+    # When the last curator digest went out: the next one reports what happened since.
+    digest_last_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = created_at_column()
 
     # UserMixin annotates roles as list[RoleMixin]; Role is one, but lists are invariant.

@@ -95,6 +95,7 @@ class Vehicle(Base):
         UniqueConstraint("model_id", "year", "variant", "market"),
         CheckConstraint(f"year BETWEEN {MIN_YEAR} AND 2100", name="year_range"),
         CheckConstraint("market = upper(market)", name="market_upper"),
+        Index("ix_vehicles_year", "year"),  # the verification queue's year filter
     )
 
     @property

@@ -1,8 +1,9 @@
-"""Read queries behind the public pages: makes, models, years, a bike's parts, a part's bikes.
+"""Read queries behind the public pages: makes, models, years, a part's bikes and prices.
 
 Every function takes a session first and returns plain frozen dataclasses, so templates never
-touch ORM objects (no lazy loads, no N+1) and the pages can later be cached as data. Each page
+touch ORM objects (no lazy loads, no N+1) and pages can be cached as rendered HTML. Each page
 costs a fixed, small number of indexed queries; only *verified* fitments are ever listed.
+A bike's parts (filters, facets, sorting, pages) live in app.services.bikes.
 """
 
 from __future__ import annotations
@@ -10,20 +11,30 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, Text, and_, cast, func, select
+from sqlalchemy import CTE, ColumnElement, Select, Text, and_, cast, distinct, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session, aliased
 
-from app.models import BikeModel, Brand, Category, Fitment, Make, Offer, Part, Retailer, Vehicle
+from app.models import (
+    BikeModel,
+    Brand,
+    Category,
+    Fitment,
+    FitmentEvidence,
+    Make,
+    Offer,
+    Part,
+    Retailer,
+    Vehicle,
+)
 from app.models.vehicles import MIN_YEAR
 from app.services.names import mpn_key, name_key, slugify
 from app.services.years import compress_years
 
-PENDING_STATUSES = ("unverified", "needs_review")
 CATEGORY_SEPARATOR = " \u203a "  # "Brakes > Pads" with a single right-pointing angle quote
 UNCATEGORISED = "Other parts"
 SIMILARITY_FLOOR = 0.2
@@ -82,61 +93,12 @@ class VehicleRef:
 
 
 @dataclass(frozen=True, slots=True)
-class BikeFit:
-    """A verified part on a bike page; `only_for` lists variants when not all of them fit."""
-
-    part_title: str
-    brand_name: str
-    brand_slug: str
-    mpn: str
-    mpn_slug: str
-    position: str
-    qty: int
-    note: str
-    only_for: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryGroup:
-    """The parts of one category on a bike page, in display order."""
-
-    path: str
-    slug: str | None
-    fits: tuple[BikeFit, ...]
-
-    @property
-    def count(self) -> int:
-        """How many parts the group lists."""
-        return len(self.fits)
-
-
-@dataclass(frozen=True, slots=True)
-class BikePage:
-    """Everything the bike page shows for one model-year."""
-
-    model: ModelRef
-    year: int
-    vehicles: tuple[VehicleRef, ...]
-    groups: tuple[CategoryGroup, ...]
-    pending_count: int
-
-    @property
-    def verified_count(self) -> int:
-        """Number of verified part listings on the page."""
-        return sum(group.count for group in self.groups)
-
-    @property
-    def label(self) -> str:
-        """ "2015 Honda CBR600RR"."""
-        return f"{self.year} {self.model.label}"
-
-
-@dataclass(frozen=True, slots=True)
 class FitLine:
     """One line under a model on a part page: which years, for which variant/position."""
 
     qualifier: str
     years: str
+    year_list: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,14 +120,30 @@ class MakeFits:
 
 @dataclass(frozen=True, slots=True)
 class OfferRow:
-    """A retailer's price for the part, with the time we last saw it."""
+    """A retailer's price for the part, with the time we last saw it (links go via /go/<id>)."""
 
+    id: int
     retailer_name: str
     url: str
     price: Decimal | None
     currency: str
     in_stock: bool | None
     fetched_at: dt.datetime
+
+    def is_stale(self, now: dt.datetime, max_age: dt.timedelta) -> bool:
+        """True when the price is older than `max_age`: shown with a warning, never hidden."""
+        return now - self.fetched_at > max_age
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceSummary:
+    """Why we believe the part's fitments: sources behind its verified fitments."""
+
+    verified_fitments: int = 0
+    sources: int = 0  # distinct import files whose rows support a verified fitment
+    curator_checks: int = 0
+    contradictions: int = 0  # evidence rows that disagree with a verified fitment
+    last_verified_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +167,8 @@ class PartPage:
     image_url: str | None
     fits: tuple[MakeFits, ...]
     offers: tuple[OfferRow, ...] = field(default=())
+    evidence: EvidenceSummary = field(default_factory=EvidenceSummary)
+    id: int = 0
 
     @property
     def bike_count(self) -> int:
@@ -214,7 +194,8 @@ def _sort_element(category: type[Category]) -> ColumnElement[str]:
 
 
 def category_paths() -> CTE:
-    """A recursive CTE of every reachable category: id, slug, "Brakes > Pads" path, sort key.
+    """A recursive CTE of every reachable category: id, slug, "Brakes > Pads" path, sort key,
+    and the slugs of the category and its ancestors (so a filter on "brakes" finds the pads).
 
     The sort key is an array with one element per level, so a parent sorts before its
     children and siblings follow their `position`, then their name.
@@ -225,6 +206,7 @@ def category_paths() -> CTE:
             Category.slug.label("slug"),
             cast(Category.name, Text).label("path"),
             array([_sort_element(Category)]).label("sort_key"),
+            array([cast(Category.slug, Text)]).label("slugs"),
         )
         .where(Category.parent_id.is_(None))
         .cte("category_paths", recursive=True)
@@ -236,6 +218,7 @@ def category_paths() -> CTE:
             child.slug,
             func.concat(roots.c.path, CATEGORY_SEPARATOR, child.name, type_=Text),
             func.array_append(roots.c.sort_key, _sort_element(child), type_=ARRAY(Text)),
+            func.array_append(roots.c.slugs, cast(child.slug, Text), type_=ARRAY(Text)),
         ).join(roots, child.parent_id == roots.c.id)
     )
 
@@ -315,7 +298,8 @@ def _model_query(make_slug: str) -> Select[int, str, str, str, str, str | None]:
     )
 
 
-def _model_ref(row: Sequence[Any]) -> ModelRef:
+def model_ref(row: Sequence[Any]) -> ModelRef:
+    """A ModelRef from the columns of `_model_query` (id, make name and slug, name, slug, code)."""
     model_id, make_name, make_slug, name, slug, code = row
     return ModelRef(model_id, MakeRef(make_name, make_slug), name, slug, code)
 
@@ -325,7 +309,7 @@ def find_model(session: Session, make_slug: str, model_slug: str) -> ModelRef | 
     row = session.execute(
         _model_query(make_slug).where(BikeModel.slug == model_slug.strip().lower())
     ).first()
-    return _model_ref(row) if row else None
+    return model_ref(row) if row else None
 
 
 def resolve_model(session: Session, make_slug: str, text: str) -> ModelRef | None:
@@ -340,7 +324,7 @@ def resolve_model(session: Session, make_slug: str, text: str) -> ModelRef | Non
         .order_by((BikeModel.slug == slug).desc())
         .limit(1)
     ).first()
-    return _model_ref(row) if row else None
+    return model_ref(row) if row else None
 
 
 def similar_models(session: Session, make_slug: str, text: str, limit: int = 5) -> list[ModelRef]:
@@ -355,7 +339,7 @@ def similar_models(session: Session, make_slug: str, text: str, limit: int = 5) 
         .order_by(score.desc(), BikeModel.name)
         .limit(limit)
     )
-    return [_model_ref(row) for row in rows]
+    return [model_ref(row) for row in rows]
 
 
 def model_years(session: Session, model_id: int) -> list[int]:
@@ -366,143 +350,14 @@ def model_years(session: Session, model_id: int) -> list[int]:
     return list(rows)
 
 
-# ---------------------------------------------------------------- bike page
-
-
-def bike_page(session: Session, make_slug: str, model_slug: str, year: int) -> BikePage | None:
-    """The verified parts of every vehicle of a model-year, grouped by category; None if unknown.
-
-    Two queries: the vehicles (with each one's count of claims still awaiting a curator,
-    counted on the (vehicle_id, status) index) and the verified fitments with their parts.
-    """
-    if year not in YEARS:
-        return None  # also keeps out-of-range numbers away from the SMALLINT column
-    pending = (
-        select(func.count())
-        .where(Fitment.vehicle_id == Vehicle.id, Fitment.status.in_(PENDING_STATUSES))
-        .scalar_subquery()
-    )
-    vehicle_rows = session.execute(
-        select(
-            Vehicle.id,
-            Vehicle.variant,
-            Vehicle.market,
-            pending,
-            BikeModel.id,
-            Make.name,
-            Make.slug,
-            BikeModel.name,
-            BikeModel.slug,
-            BikeModel.model_code,
-        )
-        .join(BikeModel, BikeModel.id == Vehicle.model_id)
-        .join(Make, Make.id == BikeModel.make_id)
-        .where(
-            Make.slug == make_slug.strip().lower(),
-            BikeModel.slug == model_slug.strip().lower(),
-            Vehicle.year == year,
-        )
-        .order_by(Vehicle.variant, Vehicle.market)
-    ).all()
-    if not vehicle_rows:
-        return None
-    model = _model_ref(vehicle_rows[0][4:])
-    vehicles = tuple(VehicleRef(row[0], row[1], row[2]) for row in vehicle_rows)
-    pending_count = sum(row[3] for row in vehicle_rows)
-
-    paths = category_paths()
-    fit_rows = session.execute(
-        select(
-            Fitment.vehicle_id,
-            Fitment.part_id,
-            Fitment.position,
-            Fitment.qty,
-            Fitment.note,
-            Part.title,
-            Part.mpn,
-            Part.mpn_key,
-            Brand.name,
-            Brand.slug,
-            paths.c.path,
-            paths.c.slug,
-        )
-        .join(Part, Part.id == Fitment.part_id)
-        .join(Brand, Brand.id == Part.brand_id)
-        .outerjoin(paths, paths.c.id == Part.category_id)
-        .where(Fitment.vehicle_id.in_([v.id for v in vehicles]), Fitment.status == "verified")
-        .order_by(
-            paths.c.sort_key.is_(None),
-            paths.c.sort_key,
-            Brand.name,
-            Part.mpn_key,
-            Fitment.position,
-        )
-    ).all()
-    return BikePage(
-        model=model,
-        year=year,
-        vehicles=vehicles,
-        groups=_group_bike_fits(fit_rows, vehicles),
-        pending_count=pending_count,
-    )
-
-
-@dataclass(slots=True)
-class _Listing:
-    group: tuple[str, str | None]
-    fit: BikeFit
-    vehicle_ids: set[int]
-
-
-def _group_bike_fits(
-    rows: Sequence[Sequence[Any]], vehicles: tuple[VehicleRef, ...]
-) -> tuple[CategoryGroup, ...]:
-    """Fold per-vehicle rows into one listing per part and position, keeping query order.
-
-    When only some vehicles of the year fit (the ABS variant, the EU market), the listing
-    says which ones; when all do, it says nothing.
-    """
-    qualifiers = {v.id: v.qualifier or "base model" for v in vehicles}
-    listings: dict[tuple[int, str], _Listing] = {}
-    for row in rows:
-        (
-            vehicle_id,
-            part_id,
-            position,
-            qty,
-            note,
-            title,
-            mpn,
-            key,
-            brand,
-            brand_slug,
-            path,
-            slug,
-        ) = row
-        listing = listings.get((part_id, position))
-        if listing is None:
-            fit = BikeFit(title, brand, brand_slug, mpn, key.lower(), position, qty, note)
-            listing = _Listing((path or UNCATEGORISED, slug), fit, set())
-            listings[(part_id, position)] = listing
-        listing.vehicle_ids.add(vehicle_id)
-    groups: dict[tuple[str, str | None], list[BikeFit]] = defaultdict(list)
-    for listing in listings.values():
-        fit = listing.fit
-        if len(listing.vehicle_ids) < len(vehicles):
-            only = tuple(sorted(qualifiers[v] for v in listing.vehicle_ids))
-            fit = replace(fit, only_for=only)
-        groups[listing.group].append(fit)
-    return tuple(CategoryGroup(path, slug, tuple(fits)) for (path, slug), fits in groups.items())
-
-
 # ---------------------------------------------------------------- part page
 
 
 def part_page(session: Session, brand_slug: str, mpn_slug: str) -> PartPage | None:
-    """A part with its offers, and the bikes it is verified to fit; None if unknown.
+    """A part with its offers, the bikes it is verified to fit and its evidence; None if unknown.
 
-    Two queries: the part joined to its brand, category path and offers (one row per offer),
-    then its verified fitments joined to vehicle, model and make.
+    Three queries: the part joined to its brand, category path and offers (one row per offer),
+    its verified fitments joined to vehicle, model and make, and the evidence summary.
     """
     key = mpn_key(mpn_slug)
     if not key:
@@ -520,6 +375,7 @@ def part_page(session: Session, brand_slug: str, mpn_slug: str) -> PartPage | No
             paths.c.path,
             Part.description,
             Part.image_url,
+            Offer.id,
             active_retailer.name,
             Offer.url,
             Offer.price,
@@ -535,7 +391,7 @@ def part_page(session: Session, brand_slug: str, mpn_slug: str) -> PartPage | No
             and_(active_retailer.id == Offer.retailer_id, active_retailer.is_active),
         )
         .where(Brand.slug == brand_slug.strip().lower(), Part.mpn_key == key)
-        .order_by(Offer.price.asc().nulls_last(), active_retailer.name)
+        .order_by(Offer.price.asc().nulls_last(), active_retailer.name, Offer.id)
     ).all()
     if not rows:
         return None
@@ -543,8 +399,8 @@ def part_page(session: Session, brand_slug: str, mpn_slug: str) -> PartPage | No
     part_id = first[0]
     part = PartRef(first[1], first[2], first[3], first[4].lower(), first[5])
     offers = tuple(
-        OfferRow(retailer, url, price, currency, in_stock, fetched_at)
-        for *_, retailer, url, price, currency, in_stock, fetched_at in rows
+        OfferRow(offer_id, retailer, url, price, currency, in_stock, fetched_at)
+        for *_, offer_id, retailer, url, price, currency, in_stock, fetched_at in rows
         if retailer is not None
     )
     return PartPage(
@@ -554,7 +410,30 @@ def part_page(session: Session, brand_slug: str, mpn_slug: str) -> PartPage | No
         image_url=first[8],
         fits=_part_fits(session, part_id),
         offers=offers,
+        evidence=_evidence_summary(session, part_id),
+        id=part_id,
     )
+
+
+def _evidence_summary(session: Session, part_id: int) -> EvidenceSummary:
+    """Counts over the evidence of the part's verified fitments, in one aggregate query."""
+    verified = and_(Fitment.part_id == part_id, Fitment.status == "verified")
+    supports_import = and_(FitmentEvidence.kind == "import", FitmentEvidence.supports)
+    supports_curator = and_(FitmentEvidence.kind == "curator", FitmentEvidence.supports)
+    row = session.execute(
+        select(
+            select(func.count()).where(verified).scalar_subquery(),
+            func.count(distinct(FitmentEvidence.import_batch_id)).filter(supports_import),
+            func.count().filter(supports_curator),
+            func.count().filter(FitmentEvidence.supports.is_(False)),
+            select(func.max(Fitment.verified_at)).where(verified).scalar_subquery(),
+        )
+        .select_from(Fitment)
+        .join(FitmentEvidence, FitmentEvidence.fitment_id == Fitment.id)
+        .where(verified)
+    ).one()
+    fitments, sources, checks, contradictions, last_verified = row
+    return EvidenceSummary(fitments or 0, sources, checks, contradictions, last_verified)
 
 
 def _part_fits(session: Session, part_id: int) -> tuple[MakeFits, ...]:
@@ -590,7 +469,7 @@ def _part_fits(session: Session, part_id: int) -> tuple[MakeFits, ...]:
                     name,
                     slug,
                     tuple(
-                        FitLine(qualifier, compress_years(years))
+                        FitLine(qualifier, compress_years(years), tuple(sorted(years)))
                         for qualifier, years in sorted(lines.items())
                     ),
                 )

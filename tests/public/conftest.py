@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app import pagecache, readonly
 from app.models import (
     BikeModel,
     Brand,
     Category,
     Fitment,
+    FitmentEvidence,
+    ImportBatch,
     Make,
     Offer,
     Part,
     Retailer,
     Vehicle,
 )
+from app.public import counters
 from app.services.names import mpn_key, name_key, slugify
 
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
@@ -110,15 +118,60 @@ class CatalogBuilder:
         self.session.flush()
         return rows
 
-    def retailer(self, name: str, is_active: bool = True) -> Retailer:
+    def retailer(
+        self, name: str, is_active: bool = True, allowed_hosts: list[str] | None = None
+    ) -> Retailer:
         slug = slugify(name)
         return self._add(
             Retailer(
                 name=name,
                 slug=slug,
                 homepage=f"https://{slug}.example",
-                allowed_hosts=[f"{slug}.example"],
+                allowed_hosts=allowed_hosts or [f"{slug}.example"],
                 is_active=is_active,
+            )
+        )
+
+    def batch(self, source: str = "Vendor feed") -> ImportBatch:
+        digest = hashlib.sha256(f"{source}-{self.session.info.setdefault('n', 0)}".encode())
+        self.session.info["n"] += 1
+        return self._add(
+            ImportBatch(
+                source=source,
+                format="fitments",
+                filename=f"{slugify(source)}.csv",
+                sha256=digest.hexdigest(),
+                status="committed",
+                committed_at=NOW,
+            )
+        )
+
+    def evidence(
+        self,
+        fitment: Fitment,
+        batch: ImportBatch | None = None,
+        *,
+        supports: bool = True,
+        note: str = "",
+        line_no: int = 1,
+    ) -> FitmentEvidence:
+        if batch is None:
+            return self._add(
+                FitmentEvidence(
+                    fitment_id=fitment.id,
+                    kind="curator",
+                    supports=supports,
+                    note=note or "Checked the chart",
+                )
+            )
+        return self._add(
+            FitmentEvidence(
+                fitment_id=fitment.id,
+                kind="import",
+                supports=supports,
+                import_batch_id=batch.id,
+                line_no=line_no,
+                raw_text="row",
             )
         )
 
@@ -127,21 +180,43 @@ class CatalogBuilder:
         part: Part,
         retailer: Retailer,
         price: str | None,
+        *,
         in_stock: bool | None = True,
         currency: str = "USD",
+        fetched_at: dt.datetime | None = None,
+        url: str | None = None,
     ) -> Offer:
         return self._add(
             Offer(
                 part_id=part.id,
                 retailer_id=retailer.id,
                 sku=f"{retailer.slug}-{part.mpn_key}",
-                url=f"https://{retailer.slug}.example/p/{part.mpn_key}",
+                url=url or f"https://{retailer.slug}.example/p/{part.mpn_key}",
                 price=Decimal(price) if price is not None else None,
                 currency=currency,
                 in_stock=in_stock,
-                fetched_at=NOW,
+                fetched_at=fetched_at or NOW,
             )
         )
+
+
+@pytest.fixture(autouse=True)
+def fresh_public_state(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts with an empty page cache and counter buffer, the database marked
+    reachable, pages rendered on every request (tests that want saved copies served say so)
+    and counters flushed after every request (so tests can read them)."""
+    monkeypatch.setitem(app.config, "METRICS_FLUSH_SECONDS", 0)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
+    pagecache.get_cache(app).clear()
+    counters.buffer(app).take()
+    state = app.extensions[readonly.EXTENSION_KEY]
+    state.mark_up()
+    state.switched_on = False
+    yield
+    pagecache.get_cache(app).clear()
+    counters.buffer(app).take()
+    state.mark_up()
+    state.switched_on = False
 
 
 @pytest.fixture
@@ -212,3 +287,27 @@ def count_queries(db_session: Session) -> Iterator[list[str]]:
     event.listen(connection, "before_cursor_execute", record)
     yield statements
     event.remove(connection, "before_cursor_execute", record)
+
+
+SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+
+
+def assert_no_executable_inline_script(html: str) -> None:
+    """Scripts come only from our static files; the only inline blocks are JSON-LD data."""
+    for attributes, body in SCRIPT_TAG.findall(html):
+        if 'type="application/ld+json"' in attributes:
+            json.loads(body)  # data, and valid
+            continue
+        assert re.search(r'src="/static/[a-z.]+\?v=[0-9a-f]{12}"', attributes), attributes
+        assert not body.strip(), body
+    assert not re.search(r"\son[a-z]+\s*=", html, re.IGNORECASE), "inline event handler"
+    assert "javascript:" not in html.lower()
+
+
+def json_ld(html: str) -> list[dict[str, Any]]:
+    """The page's JSON-LD blocks, parsed."""
+    return [
+        json.loads(body)
+        for attributes, body in SCRIPT_TAG.findall(html)
+        if 'type="application/ld+json"' in attributes
+    ]

@@ -65,65 +65,6 @@ def test_model_years_are_distinct_and_sorted(db_session: Session, garage: Garage
     assert catalog.model_years(db_session, garage.model.id) == list(range(2012, 2021))
 
 
-def test_bike_page_lists_only_verified_parts_grouped_by_category(
-    db_session: Session, garage: Garage
-) -> None:
-    page = catalog.bike_page(db_session, "honda", "cbr600rr", 2015)
-    assert page is not None
-    assert page.label == "2015 Honda CBR600RR"
-    assert [(g.path, g.count) for g in page.groups] == [
-        ("Brakes \u203a Pads", 1),
-        ("Engine \u203a Oil filters", 1),
-    ]
-    pads = page.groups[0].fits[0]
-    assert (pads.mpn, pads.mpn_slug, pads.brand_slug) == ("FA-390HH", "fa390hh", "ebc-brakes")
-    assert (pads.position, pads.qty, pads.only_for) == ("front", 2, ())
-    oil = page.groups[1].fits[0]
-    assert oil.only_for == ("ABS (US)",)
-    titles = {fit.part_title for group in page.groups for fit in group.fits}
-    assert titles == {"Sintered front brake pads", "Racing oil filter"}
-    assert page.pending_count == 2  # one unverified + one needs_review; rejected is not pending
-    assert [v.qualifier for v in page.vehicles] == ["", "ABS (US)"]
-
-
-def test_bike_page_of_year_without_fits_and_unknown_year(
-    db_session: Session, garage: Garage
-) -> None:
-    page = catalog.bike_page(db_session, "honda", "cbr600rr", 2012)
-    assert page is not None
-    assert page.groups == ()
-    assert page.verified_count == 0
-    assert catalog.bike_page(db_session, "honda", "cbr600rr", 1999) is None
-    assert catalog.bike_page(db_session, "honda", "nope", 2015) is None
-
-
-def test_uncategorised_parts_come_last(
-    db_session: Session, garage: Garage, build: CatalogBuilder
-) -> None:
-    loose = build.part(build.brand("Generic"), "X1", "Loose part")
-    build.fit(loose, [garage.years[2015]])
-    page = catalog.bike_page(db_session, "honda", "cbr600rr", 2015)
-    assert page is not None
-    assert [g.path for g in page.groups][-1] == catalog.UNCATEGORISED
-
-
-def test_bike_page_costs_two_queries_however_many_parts(
-    db_session: Session, garage: Garage, build: CatalogBuilder, count_queries: list[str]
-) -> None:
-    brand = build.brand("Bulk Brand")
-    category = build.category("Bulk")
-    for n in range(30):
-        build.fit(build.part(brand, f"B-{n}", f"Bulk part {n}", category), [garage.years[2016]])
-    count_queries.clear()
-    page = catalog.bike_page(db_session, "honda", "cbr600rr", 2016)
-    assert page is not None
-    assert page.verified_count == 31
-    assert len(count_queries) == 2
-    assert not any(
-        "count(*)" in sql.lower() and "where" not in sql.lower() for sql in count_queries
-    )
-
-
 def test_part_page_compresses_years_and_lists_offers_cheapest_first(
     db_session: Session, garage: Garage, build: CatalogBuilder, count_queries: list[str]
 ) -> None:
@@ -139,7 +80,7 @@ def test_part_page_compresses_years_and_lists_offers_cheapest_first(
 
     page = catalog.part_page(db_session, "ebc-brakes", "FA390HH")
     assert page is not None
-    assert len(count_queries) == 2
+    assert len(count_queries) == 3  # part + offers, verified bikes, evidence summary
     assert page.part.mpn == "FA-390HH"
     assert page.category_path == "Brakes \u203a Pads"
     assert [m.make.name for m in page.fits] == ["Honda"]
@@ -148,6 +89,7 @@ def test_part_page_compresses_years_and_lists_offers_cheapest_first(
         ("front", "2013\u20132018, 2020"),
         ("front \u00b7 ABS (US)", "2015"),
     ]
+    assert lines[0].year_list == (2013, 2014, 2015, 2016, 2017, 2018, 2020)
     assert [(o.retailer_name, o.price) for o in page.offers] == [
         ("Cheap Moto", Decimal("54.50")),
         ("Pricey Moto", Decimal("64.99")),
@@ -172,17 +114,3 @@ def test_parts_with_mpn_finds_the_number_under_any_brand(
     found = catalog.parts_with_mpn(db_session, "fa-390hh")
     assert [(p.brand_slug, p.mpn_slug) for p in found] == [("ebc-brakes", "fa390hh")]
     assert catalog.parts_with_mpn(db_session, "") == []
-
-
-def test_category_siblings_follow_position_then_name(
-    db_session: Session, garage: Garage, build: CatalogBuilder
-) -> None:
-    brand = build.brand("Order Brand")
-    first = build.category("Zeta first", position=0)
-    for category in (first, build.category("Alpha second", position=0)):
-        build.fit(
-            build.part(brand, f"O-{category.id}", category.name, category), [garage.years[2020]]
-        )
-    page = catalog.bike_page(db_session, "honda", "cbr600rr", 2020)
-    assert page is not None
-    assert [g.path for g in page.groups] == ["Alpha second", "Zeta first", "Brakes \u203a Pads"]

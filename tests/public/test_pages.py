@@ -7,7 +7,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from tests.public.conftest import CatalogBuilder, Garage
+from tests.public.conftest import CatalogBuilder, Garage, assert_no_executable_inline_script
 
 ATTRIBUTION = "Make and model names and years from NHTSA vPIC (public domain)."
 
@@ -34,7 +34,7 @@ def test_home_lists_makes_with_picker_and_footer(client: FlaskClient, garage: Ga
         assert f'<label for="pick-{field}">' in html
     assert ATTRIBUTION in html
     assert "affiliate" in html.lower()
-    assert "<script" not in html  # works without JavaScript; CSP forbids inline scripts
+    assert_no_executable_inline_script(html)  # works without JavaScript; CSP forbids inline
     assert head_tag(html, r'<link rel="canonical" href="([^"]+)">').endswith("/")
     assert head_tag(html, r'<meta name="description" content="([^"]+)">')
     assert head_tag(html, r"<title>([^<]+)</title>")
@@ -148,7 +148,7 @@ def test_bike_page_without_verified_parts_says_so(client: FlaskClient, garage: G
 def test_part_page_shows_compressed_years_and_offers(
     client: FlaskClient, garage: Garage, build: CatalogBuilder
 ) -> None:
-    build.offer(garage.pads, build.retailer("Moto Shop"), "54.5", in_stock=True)
+    offer = build.offer(garage.pads, build.retailer("Moto Shop"), "54.5", in_stock=True)
     response = client.get("/parts/ebc-brakes/fa390hh")
     assert response.status_code == 200
     html = text_of(response)
@@ -161,7 +161,9 @@ def test_part_page_shows_compressed_years_and_offers(
     assert "$54.50" in html
     assert "In stock" in html
     assert "as of <time" in html and "20 Nov 2026" in html
-    assert 'href="https://moto-shop.example/p/FA390HH" rel="nofollow sponsored noopener"' in html
+    assert f'href="/go/{offer.id}" rel="nofollow sponsored noopener"' in html
+    assert "moto-shop.example" not in html  # every retailer link goes through /go
+    assert "affiliate links" in html  # the disclosure next to the offers
 
 
 def test_part_page_without_offers_or_fits(client: FlaskClient, garage: Garage) -> None:
@@ -217,3 +219,87 @@ def test_stylesheet_is_served(client: FlaskClient) -> None:
     assert "prefers-color-scheme" in text_of(response)
     response.close()
     assert client.get("/static/../app/__init__.py").status_code == 404
+
+
+def test_old_prices_are_marked_stale(
+    app, client: FlaskClient, garage: Garage, build: CatalogBuilder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    build.offer(garage.pads, build.retailer("Fresh Shop"), "50.00", fetched_at=now)
+    build.offer(
+        garage.pads, build.retailer("Old Shop"), "40.00", fetched_at=now - dt.timedelta(days=3)
+    )
+    html = text_of(client.get("/parts/ebc-brakes/fa390hh"))
+    assert html.count("May be out of date") == 1
+    assert "checked 3 days ago" in html
+    assert "Prices older than 48 hours are marked." in html
+    monkeypatch.setitem(app.config, "OFFER_STALE_HOURS", 100)
+    html = text_of(client.get("/parts/ebc-brakes/fa390hh"))
+    assert "May be out of date" not in html
+
+
+def test_part_page_summarises_the_evidence(
+    client: FlaskClient, garage: Garage, build: CatalogBuilder, db_session
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from app.models import Fitment
+
+    fits = db_session.scalars(select(Fitment).where(Fitment.part_id == garage.pads.id)).all()
+    feed, sheet = build.batch("Vendor feed"), build.batch("Fitment sheet")
+    for n, fit in enumerate(fits):
+        build.evidence(fit, feed, line_no=n + 1)
+        build.evidence(fit, sheet, line_no=n + 1)
+    build.evidence(fits[0])
+    build.evidence(fits[1], supports=False, note="Wrong caliper")
+    html = text_of(client.get("/parts/ebc-brakes/fa390hh"))
+    assert "Verified by a curator" in html
+    assert "backed by 2 sources" in html
+    assert "1 curator check" in html
+    assert "1 source disagrees" in html
+    assert "last checked 20 Nov 2026" in html
+
+
+def test_bike_page_filters_sort_and_pages_as_links(
+    client: FlaskClient, garage: Garage, build: CatalogBuilder
+) -> None:
+    brand = build.brand("Bulk")
+    category = build.category("Bulk parts")
+    for n in range(60):
+        build.fit(
+            build.part(brand, f"BK-{n:02}", f"Bulk part {n:02}", category), [garage.years[2015]]
+        )
+    html = text_of(client.get("/bikes/honda/cbr600rr/2015"))
+    assert '<label for="filter-category">Category</label>' in html
+    assert '<label for="filter-sort">Sort by</label>' in html
+    assert "Showing 1\u201350 of 62 parts." in html
+    assert 'href="/bikes/honda/cbr600rr/2015?page=2" rel="next"' in html
+    assert '<link rel="next" href="/bikes/honda/cbr600rr/2015?page=2">' in html
+    page_two = text_of(client.get("/bikes/honda/cbr600rr/2015?page=2"))
+    assert "Showing 51\u201362 of 62 parts." in page_two
+    assert (
+        '<link rel="canonical" href="http://127.0.0.1:5000/bikes/honda/cbr600rr/2015?page=2">'
+        in page_two
+    )
+    filtered = text_of(client.get("/bikes/honda/cbr600rr/2015?brand=bulk&sort=title"))
+    assert "Showing 1\u201350 of 60 parts matching your filters." in filtered
+    assert 'href="/bikes/honda/cbr600rr/2015">Clear filters</a>' in filtered
+    assert '<option value="bulk" selected>Bulk (60)</option>' in filtered
+    assert '<option value="title" selected>' in filtered
+    assert "Sintered front brake pads" not in filtered
+    empty = text_of(client.get("/bikes/honda/cbr600rr/2015?brand=nobody-at-all"))
+    assert "No parts match these filters." in empty
+
+
+def test_garage_hooks_are_in_the_markup(client: FlaskClient, garage: Garage) -> None:
+    bike = text_of(client.get("/bikes/honda/cbr600rr/2015"))
+    assert 'data-garage-save data-bike="honda/cbr600rr/2015"' in bike
+    assert 'data-label="2015 Honda CBR600RR"' in bike
+    assert "hidden>Save to my garage</button>" in bike  # shown only when the script runs
+    part = text_of(client.get("/parts/ebc-brakes/fa390hh"))
+    assert (
+        'data-fit-bike="honda/cbr600rr" data-fit-years="2013 2014 2015 2016 2017 2018 2020"' in part
+    )
+    assert "data-garage-badge" in part

@@ -1,0 +1,75 @@
+"""Curation jobs: the nightly duplicate scan, the queue's source/priority refresh with
+conflict detection for newly committed batches, and the full refresh at night."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+
+from app import jobs
+from app.extensions import db
+from app.models import ImportBatch
+from app.services import conflicts, dedup, queue
+
+log = logging.getLogger(__name__)
+
+QUEUE = "curation"
+SCAN_TASK = "curation.dedup_scan"
+SCAN_LOCK = "curation-dedup-scan"
+REFRESH_LOCK = "curation-queue-refresh"
+# The incremental refresh runs every 10 minutes and looks back further, so a late or
+# skipped run loses nothing (re-running is harmless: it only rewrites what changed).
+LOOK_BACK = dt.timedelta(minutes=30)
+
+
+@jobs.queue.periodic(cron="40 3 * * *")
+@jobs.queue.task(name=SCAN_TASK, queue=QUEUE, lock=SCAN_LOCK, queueing_lock=SCAN_LOCK)
+def dedup_scan(timestamp: int | None = None, entity: str | None = None) -> dict[str, int]:
+    """Propose duplicate candidates (all entities, or one); returns new pairs per entity."""
+    with jobs.FlaskContext.app_context():
+        session = db.session()
+        entities = [entity] if entity else list(dedup.ENTITIES)
+        results = dedup.scan_all(session, entities)
+        session.commit()
+    summary = {r.entity: r.new for r in results}
+    log.info("dedup scan: %s", summary)
+    return summary
+
+
+@jobs.queue.periodic(cron="*/10 * * * *")
+@jobs.queue.task(
+    name="curation.refresh_queue", queue=QUEUE, lock=REFRESH_LOCK, queueing_lock=REFRESH_LOCK
+)
+def refresh_queue(timestamp: int | None = None) -> dict[str, int]:
+    """Conflicts for recently committed batches, then sources/priority of fitments whose
+    evidence is new (one commit)."""
+    now = dt.datetime.fromtimestamp(timestamp, dt.UTC) if timestamp else dt.datetime.now(dt.UTC)
+    since = now - LOOK_BACK
+    with jobs.FlaskContext.app_context():
+        session = db.session()
+        batch_ids = session.scalars(
+            select(ImportBatch.id).where(
+                ImportBatch.status == "committed", ImportBatch.committed_at >= since
+            )
+        ).all()
+        flagged = 0
+        for batch_id in batch_ids:
+            flagged += len(conflicts.detect_conflicts(session, batch_id=batch_id)[1])
+        changed = queue.refresh_stats(session, evidence_since=since)
+        session.commit()
+    return {"batches": len(batch_ids), "flagged": flagged, "refreshed": changed}
+
+
+@jobs.queue.periodic(cron="20 2 * * *")
+@jobs.queue.task(
+    name="curation.refresh_queue_full", queue=QUEUE, lock=REFRESH_LOCK, queueing_lock=REFRESH_LOCK
+)
+def refresh_queue_full(timestamp: int | None = None) -> int:
+    """Every open fitment's sources and priority (bike popularity moves daily)."""
+    with jobs.FlaskContext.app_context():
+        session = db.session()
+        changed = queue.refresh_stats(session)
+        session.commit()
+    return changed

@@ -1,0 +1,255 @@
+"""Import benchmark: a seeded, messy fitment CSV through the real import service.
+
+    .venv/bin/python -m benchmarks.import_fitments                 # 1,000,000 rows
+    .venv/bin/python -m benchmarks.import_fitments --rows 200000
+
+Measures in one run, on one fresh database (the schema from the real migrations):
+
+1. reference: a raw `COPY` of the same file into an unindexed 10-column text table;
+2. first import: upload (hash + store) → parse → normalize → validate → commit, evidence
+   included, into an empty catalog;
+3. re-import of the same file: must write zero catalog rows.
+
+Each import runs in its own child process (`--child`), so its peak RSS is the importing
+process's alone. Without --database-url an embedded PostgreSQL is started under
+instance/bench-import-pgdata (and stopped at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BENCH_PGDATA = PROJECT_ROOT / "instance" / "bench-import-pgdata"
+DATABASE = "mpp_bench_import"
+CATALOG_TABLES = (
+    "makes",
+    "models",
+    "vehicles",
+    "brands",
+    "parts",
+    "fitments",
+    "fitment_evidence",
+    "offers",
+    "import_changes",
+)
+BUDGET_FIRST_S, BUDGET_REIMPORT_S, BUDGET_RSS_MB = 20.0, 10.0, 256
+
+
+def _psycopg_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _fresh_database(admin_url: str | None) -> tuple[str, Any]:
+    """(SQLAlchemy URL of a freshly created database, server handle or None)."""
+    from sqlalchemy.engine import make_url
+
+    from app import embedded_db
+    from app.config import sqlalchemy_url
+
+    server = None
+    if admin_url is None:
+        server, _ = embedded_db.start(BENCH_PGDATA, database="postgres")
+        admin_url = str(server.get_uri())
+    embedded_db.drop_database(admin_url, DATABASE)
+    embedded_db.create_database(admin_url, DATABASE)
+    url = make_url(sqlalchemy_url(admin_url)).set(database=DATABASE)
+    return url.render_as_string(hide_password=False), server
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        upgrade()
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+def _copy_reference(url: str, path: Path) -> float:
+    """Seconds for a raw COPY of the file into an unindexed text table (client-side stream)."""
+    import psycopg
+
+    with psycopg.connect(_psycopg_url(url)) as conn:
+        conn.execute(
+            "CREATE UNLOGGED TABLE IF NOT EXISTS bench_copy (c1 text, c2 text, c3 text, "
+            "c4 text, c5 text, c6 text, c7 text, c8 text, c9 text, c10 text)"
+        )
+        conn.execute("TRUNCATE bench_copy")
+        conn.commit()
+        started = time.perf_counter()
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY bench_copy FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as handle,
+        ):
+            while chunk := handle.read(1024 * 1024):
+                copy.write(chunk)
+        conn.commit()
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_copy")
+        conn.commit()
+    return elapsed
+
+
+def _table_stats(url: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(_psycopg_url(url)) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        rows = conn.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables "
+            "WHERE relname = ANY(%s)",
+            (list(CATALOG_TABLES),),
+        ).fetchall()
+        counts = {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+            for table in CATALOG_TABLES
+        }
+    return {"written": sum(int(n) for _, n in rows), **counts}
+
+
+def child(url: str, path: Path) -> None:
+    """One import in this process; prints a JSON line with seconds and peak RSS."""
+    import datetime as dt
+
+    from app import create_app
+    from app.adapters.storage import from_config
+    from app.extensions import db
+    from app.services import imports
+    from importers.sources import READER
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        storage = from_config(app.config)
+        session = db.session()
+        started = time.perf_counter()
+        with path.open("rb") as stream:
+            created = imports.create_batch(
+                session,
+                storage,
+                READER,
+                stream=stream,
+                filename=path.name,
+                source="Benchmark Vendor",
+                max_bytes=1024 * 1024 * 1024,
+            )
+        batch = created.batch
+        imports.save_mapping(session, batch, READER, batch.mapping)
+        imports.commit(
+            session,
+            storage,
+            READER,
+            batch,
+            this_year=dt.datetime.now(dt.UTC).year,
+            actor_id=None,
+        )
+        session.commit()
+        elapsed = time.perf_counter() - started
+        session.execute(db.text("SELECT pg_stat_force_next_flush()"))
+        session.commit()
+        counts = dict(batch.counts)
+        db.engine.dispose()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "rss_mb": rss_mb, "counts": counts}))
+
+
+def _run_child(url: str, path: Path, instance: Path) -> dict[str, Any]:
+    env = {**os.environ, "INSTANCE_DIR": str(instance), "LOG_LEVEL": "WARNING"}
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.import_fitments", "--child", url, str(path)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"import failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database-url", help="a superuser URL of another PostgreSQL server")
+    parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]))
+        return
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    try:
+        _benchmark(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _benchmark(args: argparse.Namespace, workdir: Path) -> None:
+    from benchmarks.fitment_data import generate
+
+    path = workdir / f"fitments-{args.rows}.csv"
+    started = time.perf_counter()
+    generate(path, args.rows, seed=args.seed)
+    size_mb = path.stat().st_size / 1024 / 1024
+    print(
+        f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s"
+    )
+
+    url, server = _fresh_database(args.database_url)
+    try:
+        _migrate(url)
+        copy_s = _copy_reference(url, path)
+        print(f"reference COPY      {copy_s:7.2f} s  {args.rows / copy_s:>12,.0f} rows/s")
+
+        first = _run_child(url, path, workdir / "instance")
+        after_first = _table_stats(url)
+        second = _run_child(url, path, workdir / "instance")
+        after_second = _table_stats(url)
+    finally:
+        if server is not None:
+            from app import embedded_db
+
+            embedded_db.drop_database(str(server.get_uri()), DATABASE)
+    written = after_second["written"] - after_first["written"]
+    for label, run, budget in (
+        ("first import", first, BUDGET_FIRST_S),
+        ("re-import", second, BUDGET_REIMPORT_S),
+    ):
+        seconds = run["seconds"]
+        print(
+            f"{label:<19} {seconds:7.2f} s  {args.rows / seconds:>12,.0f} rows/s  "
+            f"COPY/import {copy_s / seconds:6.1%}  peak RSS {run['rss_mb']:.0f} MB  "
+            f"(budget {budget:.0f} s, {BUDGET_RSS_MB} MB)"
+        )
+    counts = first["counts"]
+    print(
+        f"first import: {counts.get('rows', 0):,} valid rows, "
+        f"{counts.get('invalid', 0):,} invalid, "
+        f"{counts.get('fitments_created', 0):,} fitments, {counts.get('evidence_added', 0):,} "
+        f"evidence rows, created {counts.get('created')}"
+    )
+    print(
+        f"re-import: {second['counts'].get('changes')} changes reported, {written} catalog rows "
+        f"written; tables { ({t: after_second[t] for t in CATALOG_TABLES}) }"
+    )
+
+
+if __name__ == "__main__":
+    main()

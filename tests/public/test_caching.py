@@ -1,0 +1,236 @@
+"""HTTP caching: validators, 304s, Cache-Control per page, the page cache, compression and
+fingerprinted static files."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import brotli
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import pagecache
+from tests.public.conftest import CatalogBuilder, Garage
+
+PAGES = [
+    "/",
+    "/bikes/honda",
+    "/bikes/honda/cbr600rr",
+    "/bikes/honda/cbr600rr/2015",
+    "/parts/ebc-brakes/fa390hh",
+]
+
+
+@pytest.fixture
+def cached(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saved pages are served for five minutes, as in production."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 300)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_carry_validators_and_answer_304(
+    client: FlaskClient, garage: Garage, cached: None, path: str
+) -> None:
+    first = client.get(path)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{24}"', etag)
+    assert first.headers["Last-Modified"]
+    assert first.headers["Cache-Control"].startswith("public, max-age=300")
+    assert "stale-if-error" in first.headers["Cache-Control"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    since = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+    changed = client.get(path, headers={"If-None-Match": '"something-else"'})
+    assert changed.status_code == 200
+
+
+def test_fresh_saved_pages_skip_the_database(
+    client: FlaskClient, garage: Garage, cached: None, count_queries: list[str]
+) -> None:
+    first = client.get("/bikes/honda/cbr600rr/2015")
+    assert count_queries
+    count_queries.clear()
+    second = client.get("/bikes/honda/cbr600rr/2015")
+    assert second.get_data() == first.get_data()
+    assert count_queries == []
+
+
+def test_unknown_parameters_share_one_saved_page(
+    app: Flask, client: FlaskClient, garage: Garage, cached: None
+) -> None:
+    cache = pagecache.get_cache(app)
+    client.get("/bikes/honda/cbr600rr/2015")
+    for n in range(5):
+        client.get(f"/bikes/honda/cbr600rr/2015?utm_source={n}&x={n}")
+    client.get("/bikes/HONDA/cbr600rr/2015")
+    assert len(cache) == 1
+    client.get("/bikes/honda/cbr600rr/2015?sort=brand")
+    client.get("/bikes/honda/cbr600rr/2015?sort=brand&page=1")
+    assert len(cache) == 2
+
+
+def test_expired_pages_are_rendered_again(
+    app: Flask,
+    client: FlaskClient,
+    garage: Garage,
+    build: CatalogBuilder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
+    client.get("/parts/ebc-brakes/fa390hh")
+    build.offer(garage.pads, build.retailer("New Shop"), "10.00")
+    assert "New Shop" in client.get("/parts/ebc-brakes/fa390hh").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "decompress"), [("gzip", gzip.decompress), ("br", brotli.decompress)]
+)
+def test_pages_are_compressed_with_their_own_etag(
+    client: FlaskClient, garage: Garage, cached: None, encoding: str, decompress: object
+) -> None:
+    plain = client.get("/bikes/honda/cbr600rr/2015")
+    for attempt in ("rendered", "saved"):
+        response = client.get("/bikes/honda/cbr600rr/2015", headers={"Accept-Encoding": encoding})
+        assert response.headers["Content-Encoding"] == encoding, attempt
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert decompress(response.get_data()) == plain.get_data()  # type: ignore[operator]
+        etag = response.headers["ETag"]
+        assert etag.endswith(f':{encoding}"')
+        repeat = client.get(
+            "/bikes/honda/cbr600rr/2015",
+            headers={"Accept-Encoding": encoding, "If-None-Match": etag},
+        )
+        assert repeat.status_code == 304
+
+
+def test_api_and_search_are_compressed_too(client: FlaskClient, garage: Garage) -> None:
+    response = client.get("/search?q=pads", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert b"Sintered" in gzip.decompress(response.get_data())
+    response = client.get("/api/v1/makes", headers={"Accept-Encoding": "br"})
+    assert response.headers.get("Content-Encoding") in {None, "br"}  # small bodies stay plain
+
+
+def test_static_files_are_fingerprinted_and_cached_for_a_year(
+    client: FlaskClient, garage: Garage
+) -> None:
+    html = client.get("/").get_data(as_text=True)
+    for name in ("site.css", "site.js", "favicon.svg"):
+        match = re.search(rf'"(/static/{re.escape(name)}\?v=[0-9a-f]{{12}})"', html)
+        assert match, name
+        response = client.get(match.group(1))
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        response.close()
+    stale = client.get("/static/site.css?v=000000000000")
+    assert stale.headers["Cache-Control"] == "public, max-age=300"
+    stale.close()
+    bare = client.get("/static/site.js")
+    assert bare.headers["Cache-Control"] == "public, max-age=300"
+    assert "text/javascript" in bare.headers["Content-Type"]
+    bare.close()
+
+
+def test_redirects_and_clicks_are_never_cached(
+    client: FlaskClient, garage: Garage, build: CatalogBuilder
+) -> None:
+    offer = build.offer(garage.pads, build.retailer("Moto Shop"), "54.50")
+    assert client.get(f"/go/{offer.id}").headers["Cache-Control"] == "no-store"
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.headers["Cache-Control"] == "public, max-age=3600"
+    sitemap.close()
+    assert client.get("/robots.txt").headers["Cache-Control"] == "public, max-age=86400"
+
+
+def test_disk_copy_is_shared_and_survives_a_new_process(
+    app: Flask, client: FlaskClient, garage: Garage, cached: None, tmp_path: object
+) -> None:
+    cache = pagecache.get_cache(app)
+    body = client.get("/bikes/honda").get_data()
+    key = next(iter(cache._memory))
+    other_process = pagecache.PageCache(cache.directory, max_bytes=10_000_000, max_files=100)
+    saved = other_process.get(key)
+    assert saved is not None and saved.body == body
+    assert other_process.get("no such key") is None
+
+
+def test_page_cache_is_bounded(tmp_path: object) -> None:
+    from pathlib import Path
+
+    directory = Path(str(tmp_path)) / "pages"
+    cache = pagecache.PageCache(directory, max_bytes=2500, max_files=3)
+    for n in range(10):
+        body = bytes([65 + n]) * 1000
+        cache.put(pagecache.CachedPage(f"k{n}", body, pagecache.etag_for(body), 0.0))
+    assert len(cache) == 2  # 2,500 bytes hold two 1,000-byte pages
+    assert cache.get("k9") is not None
+    assert cache.prune() == 7
+    assert len(list(directory.iterdir())) == 3
+    (directory / "garbage.page").write_bytes(b"not json\n")
+    torn = directory / next(p.name for p in directory.iterdir() if p.name != "garbage.page")
+    torn.write_bytes(torn.read_bytes()[:-10])
+    cache.clear(disk=False)
+    assert sum(cache.get(f"k{n}") is not None for n in range(10)) == 2
+
+
+def test_fresh_pages_are_answered_before_flask_runs(
+    app: Flask,
+    client: FlaskClient,
+    *,
+    garage: Garage,
+    build: CatalogBuilder,
+    cached: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flask import request_started
+
+    from app.public import counters
+
+    monkeypatch.setitem(app.config, "METRICS_FLUSH_SECONDS", 3600)
+    offer = build.offer(garage.pads, build.retailer("Moto Shop"), "54.50")
+    browser = {"User-Agent": "Mozilla/5.0 Firefox/130.0"}
+    first = client.get("/parts/ebc-brakes/fa390hh", headers=browser)
+    counters.buffer(app).take()
+    flask_requests: list[object] = []
+
+    def seen(sender: object, **extra: object) -> None:
+        flask_requests.append(sender)
+
+    with request_started.connected_to(seen, app):
+        again = client.get("/parts/ebc-brakes/fa390hh", headers=browser)
+        not_modified = client.get(
+            "/parts/ebc-brakes/fa390hh", headers={**browser, "If-None-Match": first.headers["ETag"]}
+        )
+        assert flask_requests == []  # neither reached Flask
+        client.get("/search?q=pads")
+        assert len(flask_requests) == 1  # searches always do
+    assert again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert not_modified.status_code == 304
+    for response in (again, not_modified):
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers["Cache-Control"].startswith("public, max-age=300")
+    _, impressions = counters.buffer(app).take()
+    assert sum(n for (offer_id, _), n in impressions.items() if offer_id == offer.id) == 2
+
+
+def test_only_views_a_page_links_to_are_saved(
+    app: Flask, client: FlaskClient, garage: Garage, cached: None
+) -> None:
+    cache = pagecache.get_cache(app)
+    for n in range(5):
+        assert client.get(f"/bikes/honda/cbr600rr/2015?brand=made-up-{n}").status_code == 200
+        client.get(f"/bikes/honda/cbr600rr/2015?page={n + 2}")  # there is only one page
+        client.get(f"/bikes/honda/cbr600rr/2015?category=nothing-{n}")
+        client.get(f"/search?q=pads+{n}")
+    assert len(cache) == 0
+    client.get("/bikes/honda/cbr600rr/2015?brand=ebc-brakes")
+    client.get("/bikes/honda/cbr600rr/2015?category=brakes")
+    assert len(cache) == 2
+    assert client.get("/search?q=pads").headers["Cache-Control"] == "public, max-age=60"
