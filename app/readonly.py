@@ -30,6 +30,12 @@ log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "motopartpicker.readonly"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BACK_OFFICE_PATHS = ("/admin", "/account")
+BACK_OFFICE_DOWN = (
+    "The back office is read-only right now: the database cannot be reached, so nothing can "
+    "be shown or changed here. The public site keeps serving saved pages. This page will work "
+    "again as soon as the database is back."
+)
 ADMIN_WRITE_REFUSED = (
     "The back office is read-only right now, so nothing can be created, changed or deleted. "
     "{reason} Your change was not saved; please try again later."
@@ -131,13 +137,25 @@ def _view_handles_read_only(app: Flask) -> bool:
     return bool(getattr(owner, "handles_read_only", False))
 
 
+def _outage_page(title: str, message: str) -> ResponseReturnValue:
+    """A 503 page rendered without context processors: Flask-Login's would query the user."""
+    template = current_app.jinja_env.get_template("errors/generic.html")
+    body = template.render(code=503, title=title, message=message)
+    return body, 503, {"Retry-After": "30", "Cache-Control": "no-store"}
+
+
 def init_app(app: Flask) -> None:
     """Keep the state on the app and refuse admin writes while read-only."""
     app.extensions[EXTENSION_KEY] = ReadOnlyState(
         retry_seconds=float(app.config.get("DB_RETRY_SECONDS", 5))
     )
 
+    def _back_office_down() -> ResponseReturnValue:
+        return _outage_page("Read-only mode", BACK_OFFICE_DOWN)
+
     def _refuse_admin_writes() -> ResponseReturnValue | None:
+        if request.path.startswith(BACK_OFFICE_PATHS) and is_database_down():
+            return _back_office_down()  # every page needs the database (even the login)
         if request.method in SAFE_METHODS or not request.path.startswith("/admin"):
             return None
         if not is_read_only():
@@ -152,3 +170,20 @@ def init_app(app: Flask) -> None:
 
     # First in line: a refused write should say "read-only", not fail a CSRF or login check.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_admin_writes)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unreachable(error: DBAPIError) -> ResponseReturnValue:
+        """Outside the public blueprint (which serves saved pages): note the outage, say so."""
+        from app.extensions import db
+
+        db.session.rollback()
+        if not is_unreachable_error(error):
+            raise error
+        mark_database_unreachable()
+        log.warning("database unreachable while serving %s", request.path)
+        if request.path.startswith(BACK_OFFICE_PATHS):
+            return _back_office_down()
+        return _outage_page(
+            "Temporarily unavailable", "The database cannot be reached. Please try again soon."
+        )

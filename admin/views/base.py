@@ -9,7 +9,6 @@ from typing import Any
 from flask import (
     abort,
     after_this_request,
-    current_app,
     flash,
     has_app_context,
     redirect,
@@ -28,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from admin.views.history import AuditedViewMixin
+from app import readonly
 from app.extensions import db
 from app.headers import CSP
 from app.models.users import ROLE_NAMES
@@ -49,8 +49,9 @@ ADMIN_CSP = re.sub(r"script-src ([^;]*)", r"script-src \1 'unsafe-inline'", CSP,
 
 
 def is_read_only() -> bool:
-    """True while the app refuses writes (the READ_ONLY switch)."""
-    return has_app_context() and bool(current_app.config.get("READ_ONLY", False))
+    """True while the app refuses writes: the READ_ONLY switch, the in-process switch, or the
+    database found unreachable — one mechanism, app/readonly.py, for admin and public site."""
+    return has_app_context() and readonly.is_read_only()
 
 
 class AdminForm(BaseForm, FlaskForm):
