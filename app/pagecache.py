@@ -8,8 +8,9 @@ Two jobs:
   with a "showing saved data" notice. The disk copy survives worker recycling and restarts,
   and is shared by the workers of one machine; each machine keeps its own (DESIGN.md §4).
 
-Files are written atomically (temp file + rename) as one JSON header line plus the body; a
-torn or foreign file is ignored. Compressed variants are made lazily and kept in memory.
+Files are written atomically (temp file + rename) as one JSON header line, the body, then
+its compressed variants; a torn or foreign file is ignored. Pages are compressed (brotli and
+gzip) once, when saved, so every worker of the machine serves the compressed bytes as read.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from flask import Flask, current_app
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "motopartpicker.pagecache"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 PRUNE_EVERY = 200  # disk writes between two prunes of the directory
 ENCODINGS = ("br", "gzip")
 
@@ -55,18 +56,44 @@ class CachedPage:
         """Seconds since the page was rendered."""
         return (time.time() if now is None else now) - self.stored_at
 
+    slim: bool = False  # the in-memory copy: compressed variants only (see plain())
+
+    def plain(self) -> bytes:
+        """The uncompressed body (a slim copy unpacks its gzip variant)."""
+        if self.slim:
+            return gzip.decompress(self.encoded["gzip"])
+        return self.body
+
     def encode(self, encoding: str) -> bytes:
-        """The body compressed with `encoding` (br or gzip), made once per process."""
+        """The body compressed with `encoding` (br or gzip), made once."""
         cached = self.encoded.get(encoding)
         if cached is None:
             if encoding == "br":
                 import brotli
 
-                cached = brotli.compress(self.body, quality=5)
+                cached = brotli.compress(self.plain(), quality=5)
             else:
-                cached = gzip.compress(self.body, compresslevel=6, mtime=0)
+                cached = gzip.compress(self.plain(), compresslevel=6, mtime=0)
             self.encoded[encoding] = cached
         return cached
+
+    def compress(self) -> CachedPage:
+        """Make every compressed variant now (saving is the slow path; serving is not)."""
+        for encoding in ENCODINGS:
+            self.encode(encoding)
+        return self
+
+    def slimmed(self) -> CachedPage:
+        """The copy kept in memory: browsers take br or gzip, so the plain body (4-8 times
+        their size) is left on disk and unpacked on the rare request that needs it."""
+        if self.slim or "gzip" not in self.encoded:
+            return self
+        return replace(self, body=b"", encoded=dict(self.encoded), slim=True)
+
+    @property
+    def size(self) -> int:
+        """Bytes this page holds in memory, compressed variants included."""
+        return len(self.body) + sum(len(data) for data in self.encoded.values())
 
 
 def etag_for(body: bytes) -> str:
@@ -81,7 +108,7 @@ class PageCache:
         self.directory = directory
         self.max_bytes = max_bytes
         self.max_files = max_files
-        self._memory: OrderedDict[str, CachedPage] = OrderedDict()
+        self._memory: OrderedDict[str, tuple[CachedPage, int]] = OrderedDict()  # page, bytes
         self._bytes = 0
         self._lock = threading.Lock()
         self._writes = 0
@@ -97,12 +124,13 @@ class PageCache:
     def get(self, key: str) -> CachedPage | None:
         """The saved page for `key` (memory first, then disk), or None."""
         with self._lock:
-            page = self._memory.get(key)
-            if page is not None:
+            held = self._memory.get(key)
+            if held is not None:
                 self._memory.move_to_end(key)
-                return page
+                return held[0]
         page = self._read_file(key)
         if page is not None:
+            page = page.compress()
             self._remember(page)
         return page
 
@@ -122,11 +150,19 @@ class PageCache:
             return None
         if header.get("v") != FORMAT_VERSION or header.get("key") != key:
             return None
-        if header.get("length") != len(body):
+        lengths = [int(header.get("length", -1))]
+        lengths += [int(header.get("encoded", {}).get(name, 0)) for name in ENCODINGS]
+        if sum(lengths) != len(body) or lengths[0] < 0:
             return None  # torn or truncated
+        parts: list[bytes] = []
+        offset = 0
+        for length in lengths:
+            parts.append(body[offset : offset + length])
+            offset += length
         return CachedPage(
             key=key,
-            body=body,
+            body=parts[0],
+            encoded={name: data for name, data in zip(ENCODINGS, parts[1:], strict=True) if data},
             etag=str(header["etag"]),
             stored_at=float(header["stored_at"]),
             mimetype=str(header.get("mimetype", "text/html")),
@@ -137,23 +173,25 @@ class PageCache:
     # ------------------------------------------------------------ writes
 
     def put(self, page: CachedPage) -> None:
-        """Keep the page in memory and write it to disk (best effort: errors only log)."""
+        """Compress the page, keep it in memory and write it to disk (best effort: errors
+        only log)."""
+        page.compress()
         self._remember(page)
         self._write_file(page)
 
     def _remember(self, page: CachedPage) -> None:
-        size = len(page.body)
+        page = page.slimmed()
+        size = page.size
         if size > self.max_bytes:
             return
         with self._lock:
-            old = self._memory.pop(page.key, None)
-            if old is not None:
-                self._bytes -= len(old.body)
-            self._memory[page.key] = page
+            _, old_size = self._memory.pop(page.key, (None, 0))
+            self._bytes -= old_size
+            self._memory[page.key] = (page, size)
             self._bytes += size
             while self._bytes > self.max_bytes and self._memory:
-                _, evicted = self._memory.popitem(last=False)
-                self._bytes -= len(evicted.body)
+                _, (_, evicted_size) = self._memory.popitem(last=False)
+                self._bytes -= evicted_size
 
     def _write_file(self, page: CachedPage) -> None:
         if self.directory is None:
@@ -167,12 +205,15 @@ class PageCache:
             "cache_control": page.cache_control,
             "meta": page.meta,
             "length": len(page.body),
+            "encoded": {name: len(page.encoded[name]) for name in ENCODINGS if name in page.encoded},
         }
         try:
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
                 handle.write(page.body)
+                for name in ENCODINGS:
+                    handle.write(page.encoded.get(name, b""))
             os.replace(tmp, self._path(page.key))
         except OSError as error:
             log.warning("could not save page to disk cache: %s", error)

@@ -150,7 +150,7 @@ def child(url: str, path: Path) -> None:
             )
         batch = created.batch
         imports.save_mapping(session, batch, READER, batch.mapping)
-        imports.commit(
+        found = imports.commit(
             session,
             storage,
             READER,
@@ -165,7 +165,8 @@ def child(url: str, path: Path) -> None:
         counts = dict(batch.counts)
         db.engine.dispose()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "rss_mb": rss_mb, "counts": counts}))
+    timings = found.details.get("timings", {})
+    print(json.dumps({"seconds": elapsed, "rss_mb": rss_mb, "counts": counts, "timings": timings}))
 
 
 def _run_child(url: str, path: Path, instance: Path) -> dict[str, Any]:
@@ -238,6 +239,8 @@ def _benchmark(args: argparse.Namespace, workdir: Path) -> None:
             f"COPY/import {copy_s / seconds:6.1%}  peak RSS {run['rss_mb']:.0f} MB  "
             f"(budget {budget:.0f} s, {BUDGET_RSS_MB} MB)"
         )
+        phases = ", ".join(f"{name} {took:.1f} s" for name, took in run["timings"].items())
+        print(f"{'':<19} phases: {phases}")
     counts = first["counts"]
     print(
         f"first import: {counts.get('rows', 0):,} valid rows, "

@@ -42,6 +42,7 @@ local paths = {}
 for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
 math.randomseed(os.time())
 wrk.headers["User-Agent"] = os.getenv("BENCH_UA")
+wrk.headers["Accept-Encoding"] = "gzip, deflate, br, zstd"
 request = function()
   return wrk.format("GET", paths[math.random(#paths)])
 end
@@ -256,6 +257,11 @@ def _arguments() -> argparse.Namespace:
         help="a second search run at low concurrency: latency rather than queueing",
     )
     parser.add_argument(
+        "--skip-uncached",
+        action="store_true",
+        help="only the runs with the page cache warm (quicker, for tuning)",
+    )
+    parser.add_argument(
         "--gunicorn-arg",
         action="append",
         default=[],
@@ -290,6 +296,8 @@ def _measure(
             memory = server.memory()
         finally:
             server.stop()
+        if args.skip_uncached:
+            return results, memory
         cold = Server(url, cache=False, workdir=workdir, extra=args.gunicorn_arg)
         try:
             results["bike (no cache)"] = _wrk(cold.base, paths["bike"], args, workdir)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -74,6 +75,23 @@ def key_for(endpoint: str, view_args: Mapping[str, Any], args: MultiDict[str, st
     return f"{endpoint}|{values}|{policy.args(args)}"
 
 
+def count_view(
+    buffer: counters.CounterBuffer,
+    offer_ids: Iterable[int],
+    view_metrics: Iterable[Sequence[str]],
+) -> None:
+    """One view of a page by a person: its offers' impressions and its view counters."""
+    if offer_ids:
+        buffer.add_impressions(offer_ids)
+    for name, dimension in view_metrics:
+        buffer.add_metric(name, dimension)
+
+
+def count_as_viewing(*metrics: tuple[str, str]) -> None:
+    """Counters every view of this page adds (saved with the page, so cached views count)."""
+    g.view_metrics = metrics
+
+
 def dont_save() -> None:
     """Keep this response out of the cache (a view's answer to input not worth a copy)."""
     g.page_key = None
@@ -97,7 +115,7 @@ def saved_response(page: pagecache.CachedPage, incoming: Request | None = None) 
     """A fresh saved copy with its validators (304 when the browser has it already)."""
     incoming = incoming or request
     encoding = _encoding(incoming)
-    body = page.encode(encoding) if encoding else page.body
+    body = page.encode(encoding) if encoding else page.plain()
     response = Response(body, mimetype=page.mimetype)
     if encoding:
         response.headers["Content-Encoding"] = encoding
@@ -113,7 +131,7 @@ def degraded_response(page: pagecache.CachedPage) -> Response:
     """A saved copy of any age, marked as such, while the database is unreachable."""
     saved_at = dt.datetime.fromtimestamp(page.stored_at, dt.UTC)
     notice = render_template("public/_saved_notice.html", saved_at=saved_at)
-    body = page.body.replace(NOTICE_MARKER, str(notice).encode(), 1)
+    body = page.plain().replace(NOTICE_MARKER, str(notice).encode(), 1)
     response = Response(body, mimetype=page.mimetype)
     response.headers["Cache-Control"] = DEGRADED_CACHE_CONTROL
     response.headers["X-Served-From"] = "saved-copy"
@@ -146,6 +164,7 @@ def before_request() -> ResponseReturnValue | None:
     """Answer from the page cache when the copy is fresh, or when the database is down."""
     g.served_saved = False  # `g` can outlive a request (a test's app context): start clean
     g.offer_ids = ()
+    g.view_metrics = ()
     key = g.page_key = page_key()
     if key is None:
         return None
@@ -159,6 +178,7 @@ def before_request() -> ResponseReturnValue | None:
     if page.age() < POLICIES[request.endpoint or ""].fresh_seconds():
         g.served_saved = True
         g.offer_ids = page.meta.get("offer_ids", ())
+        g.view_metrics = page.meta.get("metrics", ())
         return saved_response(page)
     return None
 
@@ -189,82 +209,39 @@ def after_request(response: Response) -> Response:
             stored_at=time.time(),
             mimetype=response.mimetype,
             cache_control=response.headers.get("Cache-Control", ""),
-            meta={"offer_ids": list(g.get("offer_ids", ()))},
+            meta={
+                "offer_ids": list(g.get("offer_ids", ())),
+                "metrics": [list(metric) for metric in g.get("view_metrics", ())],
+            },
         )
         pagecache.get_cache().put(page)
         response.set_etag(page.etag)
         response.last_modified = dt.datetime.fromtimestamp(page.stored_at, dt.UTC)
         response.make_conditional(request)
-    offer_ids = g.get("offer_ids")
-    if offer_ids and response.status_code in {200, 304} and not is_bot(request.user_agent.string):
-        counters.count_impressions(offer_ids)
+    if response.status_code in {200, 304} and not is_bot(request.user_agent.string):
+        count_view(counters.buffer(), g.get("offer_ids", ()), g.get("view_metrics", ()))
     counters.flush()
     return response
 
 
-class SavedPageShortcut:
-    """WSGI middleware: answer fresh saved pages before Flask builds a request context.
+class SharedPageSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, minus "Vary: Cookie" on the cached public pages.
 
-    A saved page needs no login, session, rate limit or view, and the per-request work of
-    those extensions costs more than sending the bytes. So GET/HEAD requests for a page
-    with a fresh copy are answered here: same body, validators, compression and security
-    headers as the Flask path. Anything else (no copy, stale copy, database down, counters
-    due for a flush, other methods and URLs) goes on to Flask unchanged.
+    The login extensions read the session on every request, so Flask would add "Vary:
+    Cookie" everywhere; but a cached page is the same bytes for every visitor (its saved copy
+    is served whatever the cookies), so shared caches may keep one copy for all of them.
     """
 
-    PREFIXES = ("/bikes/", "/parts/")
-
-    def __init__(self, app: Flask, wsgi_app: Any) -> None:
-        self.app = app
-        self.wsgi_app = wsgi_app
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        response = self._saved(environ)
-        if response is None:
-            return self.wsgi_app(environ, start_response)
-        return response(environ, start_response)
-
-    def _saved(self, environ: dict[str, Any]) -> Response | None:
-        page, incoming = self._fresh_copy(environ)
-        if page is None or incoming is None:
-            return None
-        offer_ids = page.meta.get("offer_ids", ())
-        response = saved_response(page, incoming)
-        if offer_ids and not is_bot(incoming.user_agent.string):
-            counters.buffer(self.app).add_impressions(offer_ids)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
-    def _fresh_copy(
-        self, environ: dict[str, Any]
-    ) -> tuple[pagecache.CachedPage | None, Request | None]:
-        """The saved page for this request when it may be served here, else (None, None)."""
-        app = self.app
-        path = environ.get("PATH_INFO", "")
-        candidate = environ.get("REQUEST_METHOD") in {"GET", "HEAD"} and (
-            path == "/" or path.startswith(self.PREFIXES)
-        )
-        state = app.extensions[readonly.EXTENSION_KEY]
-        flush_due = counters.buffer(app).is_due(app.config.get("METRICS_FLUSH_SECONDS", 10))
-        if not candidate or state.database_down() or flush_due:
-            return None, None
-        try:
-            endpoint, view_args = app.url_map.bind_to_environ(environ).match()
-        except HTTPException:
-            return None, None
-        policy = POLICIES.get(str(endpoint))
-        if policy is None:
-            return None, None
-        incoming = Request(environ)
-        key = key_for(str(endpoint), view_args, incoming.args)
-        page = pagecache.get_cache(app).get(key) if key else None
-        if page is None or page.age() >= policy.fresh_seconds(app):
-            return None, None
-        return page, incoming
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        super().save_session(app, session, response)
+        if g.get("page_key") and not session.modified:
+            response.vary.discard("cookie")  # lower case: HeaderSet.remove compares so
 
 
 def init_app(app: Flask) -> None:
     """Defaults for the cache settings (tests override them), and the WSGI shortcut."""
+    from app.public.shortcut import SavedPageShortcut
+
     app.config.setdefault("PAGE_CACHE_SECONDS", 300)
+    app.session_interface = SharedPageSessionInterface()
     app.wsgi_app = SavedPageShortcut(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.public import bp, caching, counters, seo
 from app.services import bikes, catalog, search
 from app.services.clicks import is_bot
+from app.services.queue import BIKE_VIEW_COUNTER
 
 MAX_PARAM_LENGTH = 120
 YEAR_PATTERN = re.compile(r"[0-9]{4}")
@@ -237,6 +238,8 @@ def bike(make_slug: str, model_slug: str, year: int) -> ResponseReturnValue:
         _unknown_bike(session, make_slug, model_slug, year)
     if not _worth_saving(page, filters):
         caching.dont_save()
+    # Riders' favourite bikes go first in the curators' verification queue.
+    caching.count_as_viewing(*((BIKE_VIEW_COUNTER, str(v.id)) for v in page.vehicles))
     model_ = page.model
     slugs = {"make_slug": model_.make.slug, "model_slug": model_.slug, "year": year}
     paged = {"page": page.page} if page.page > 1 else {}

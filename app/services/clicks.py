@@ -9,6 +9,7 @@ neither (`is_bot`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ class ClickTarget:
     mpn_slug: str
 
 
+@functools.lru_cache(maxsize=4096)  # browsers send few distinct strings; the regex is long
 def is_bot(user_agent: str | None) -> bool:
     """True for crawlers, previewers and scripts (and requests without a user agent)."""
     if not user_agent or not user_agent.strip():

@@ -4,6 +4,7 @@ fingerprinted static files."""
 from __future__ import annotations
 
 import gzip
+import random
 import re
 
 import brotli
@@ -156,6 +157,14 @@ def test_disk_copy_is_shared_and_survives_a_new_process(
     other_process = pagecache.PageCache(cache.directory, max_bytes=10_000_000, max_files=100)
     saved = other_process.get(key)
     assert saved is not None and saved.body == body
+    # Compressed once when saved: the other process serves the stored bytes as they are.
+    import gzip
+
+    import brotli
+
+    assert set(saved.encoded) == {"br", "gzip"}
+    assert brotli.decompress(saved.encoded["br"]) == body
+    assert gzip.decompress(saved.encoded["gzip"]) == body
     assert other_process.get("no such key") is None
 
 
@@ -163,12 +172,13 @@ def test_page_cache_is_bounded(tmp_path: object) -> None:
     from pathlib import Path
 
     directory = Path(str(tmp_path)) / "pages"
-    cache = pagecache.PageCache(directory, max_bytes=2500, max_files=3)
+    cache = pagecache.PageCache(directory, max_bytes=5000, max_files=3)
     for n in range(10):
-        body = bytes([65 + n]) * 1000
+        body = random.Random(n).randbytes(1000)  # incompressible: br and gzip ~1,000 bytes each
         cache.put(pagecache.CachedPage(f"k{n}", body, pagecache.etag_for(body), 0.0))
-    assert len(cache) == 2  # 2,500 bytes hold two 1,000-byte pages
-    assert cache.get("k9") is not None
+    assert len(cache) == 2  # memory keeps the compressed variants only: ~2,000 bytes a page
+    saved = cache.get("k9")
+    assert saved is not None and saved.slim and saved.plain() == random.Random(9).randbytes(1000)
     assert cache.prune() == 7
     assert len(list(directory.iterdir())) == 3
     (directory / "garbage.page").write_bytes(b"not json\n")
@@ -234,3 +244,76 @@ def test_only_views_a_page_links_to_are_saved(
     client.get("/bikes/honda/cbr600rr/2015?category=brakes")
     assert len(cache) == 2
     assert client.get("/search?q=pads").headers["Cache-Control"] == "public, max-age=60"
+
+
+SAME_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "Content-Encoding",
+    "Cache-Control",
+    "ETag",
+    "Last-Modified",
+    "Vary",
+    "Content-Security-Policy",
+    "Strict-Transport-Security",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+)
+
+
+@pytest.mark.parametrize("encoding", ["", "gzip", "br", "gzip;q=1, br;q=0"])
+def test_the_shortcut_answers_exactly_like_flask(
+    app: Flask,
+    client: FlaskClient,
+    garage: Garage,
+    cached: None,
+    monkeypatch: pytest.MonkeyPatch,
+    encoding: str,
+) -> None:
+    from app.public import shortcut
+
+    monkeypatch.setitem(app.config, "METRICS_FLUSH_SECONDS", 3600)
+    headers = {"User-Agent": "Mozilla/5.0 Firefox/130.0", "Accept-Encoding": encoding}
+    path = "/bikes/honda/cbr600rr/2015"
+    client.get(path, headers=headers)  # rendered and saved
+    # The same saved page answered by Flask's before_request and by the WSGI shortcut.
+    with monkeypatch.context() as patched:
+        patched.setattr(shortcut.SavedPageShortcut, "_fresh_copy", lambda self, environ: None)
+        by_flask = client.get(path, headers=headers)
+    by_shortcut = client.get(path, headers=headers)
+    assert by_flask.status_code == by_shortcut.status_code == 200
+    assert by_shortcut.get_data() == by_flask.get_data()
+    for name in SAME_HEADERS:
+        assert by_shortcut.headers.get(name) == by_flask.headers.get(name), name
+    assert by_shortcut.headers.get("Content-Encoding") == (
+        {"gzip": "gzip", "br": "br", "gzip;q=1, br;q=0": "gzip"}.get(encoding)
+    )
+    head = client.head(path, headers=headers)
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["Content-Length"] == by_flask.headers["Content-Length"]
+    since = client.get(
+        path, headers={**headers, "If-Modified-Since": by_flask.headers["Last-Modified"]}
+    )
+    assert since.status_code == 304 and since.get_data() == b""
+    assert "Content-Length" not in since.headers or since.headers["Content-Length"] == "0"
+    other = client.get(path, headers={**headers, "If-None-Match": '"something-else"'})
+    assert other.status_code == 200
+
+
+def test_bike_views_are_counted_for_the_curation_queue_even_from_the_cache(
+    app: Flask, client: FlaskClient, garage: Garage, cached: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.public import counters
+    from app.services.queue import BIKE_VIEW_COUNTER
+
+    monkeypatch.setitem(app.config, "METRICS_FLUSH_SECONDS", 3600)
+    browser = {"User-Agent": "Mozilla/5.0 Firefox/130.0"}
+    for _ in range(3):  # rendered once, then twice from the saved copy
+        assert client.get("/bikes/honda/cbr600rr/2015", headers=browser).status_code == 200
+    client.get("/bikes/honda/cbr600rr/2015", headers={"User-Agent": "Googlebot/2.1"})
+    views, _ = counters.buffer(app).take()
+    counted = {dim: n for (_, name, dim), n in views.items() if name == BIKE_VIEW_COUNTER}
+    # 2015 has two vehicles (the base bike and the US ABS variant): each gets three views.
+    assert counted == {str(garage.years[2015].id): 3, str(garage.abs_2015.id): 3}

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.services.imports.clock import PhaseClock
 from app.services.imports.staging import rowcount
 
 BULK_ROWS = 50_000
@@ -133,9 +134,22 @@ def samples(session: Session, limit: int = 20) -> dict[str, list[dict[str, Any]]
     return found
 
 
-def apply(session: Session, batch_id: int) -> dict[str, int]:
+def apply(session: Session, batch_id: int, clock: PhaseClock | None = None) -> dict[str, int]:
     """Write the classified claims: new fitments, updates (logged for undo), evidence."""
+    clock = clock or PhaseClock()
     params = {"batch": batch_id}
+    with clock.phase("write fitments"):
+        counts = _write_fitments(session, params)
+    with clock.phase("write evidence"):
+        counts["evidence_added"] = _write_evidence(session, params)
+    if counts["fitments_created"] + counts["evidence_added"] > BULK_ROWS:
+        with clock.phase("analyze"):
+            session.execute(text("ANALYZE fitments"))  # the next import plans on fresh numbers
+            session.execute(text("ANALYZE fitment_evidence"))
+    return counts
+
+
+def _write_fitments(session: Session, params: dict[str, Any]) -> dict[str, int]:
     inserted = rowcount(
         session.execute(
             text(
@@ -178,6 +192,10 @@ def apply(session: Session, batch_id: int) -> dict[str, int]:
         ),
         params,
     )
+    return {"fitments_created": inserted, "fitments_updated": updated}
+
+
+def _write_evidence(session: Session, params: dict[str, Any]) -> int:
     evidence = rowcount(
         session.execute(
             text(
@@ -218,11 +236,4 @@ def apply(session: Session, batch_id: int) -> dict[str, int]:
             params,
         )
     )
-    if inserted + evidence > BULK_ROWS:
-        session.execute(text("ANALYZE fitments"))  # the next import plans on fresh numbers
-        session.execute(text("ANALYZE fitment_evidence"))
-    return {
-        "fitments_created": inserted,
-        "fitments_updated": updated,
-        "evidence_added": evidence,
-    }
+    return evidence

@@ -20,6 +20,7 @@ from app.models.imports import ImportBatch
 from app.services import audit
 from app.services.imports import claims, offers, report, resolve
 from app.services.imports.batches import FileReader, local_copy
+from app.services.imports.clock import PhaseClock
 from app.services.imports.errors import ImportProblem
 from app.services.imports.staging import ENTITY_SHAPES, Progress, RowSource, stage
 
@@ -36,6 +37,7 @@ class Analysis:
 
     counts: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
+    clock: PhaseClock = field(default_factory=PhaseClock)
 
 
 def _noop(done: int, total: int) -> None:
@@ -118,16 +120,18 @@ def _analyse(
     progress: Progress,
 ) -> Analysis:
     session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-    stage(session, source, progress=progress)
-    progress(source.total_lines, source.total_lines)
     found = Analysis()
+    with found.clock.phase("read and stage"):
+        stage(session, source, progress=progress)
+    progress(source.total_lines, source.total_lines)
     if batch.format == "retailer_feed":
         _analyse_feed(session, batch, found, write=write, now=now)
     else:
         _analyse_catalog(session, batch, found, write=write)
-    stats = _row_stats(session)
-    found.counts = {**stats, **found.counts}
-    found.details["issues"] = report.issue_sample(session)
+    with found.clock.phase("report"):
+        stats = _row_stats(session)
+        found.counts = {**stats, **found.counts}
+        found.details["issues"] = report.issue_sample(session)
     found.details["file_warnings"] = list(source.warnings)
     return found
 
@@ -139,7 +143,9 @@ def _label(batch: ImportBatch, *fields: str) -> str:
 
 
 def _analyse_catalog(session: Session, batch: ImportBatch, found: Analysis, *, write: bool) -> None:
-    resolve.resolve_existing(session)
+    clock = found.clock
+    with clock.phase("resolve names"):
+        resolve.resolve_existing(session)
     years_label = _label(batch, "years", "year_from")
     issues = [
         (line, years_label, *rest)
@@ -153,15 +159,18 @@ def _analyse_catalog(session: Session, batch: ImportBatch, found: Analysis, *, w
     found.details["new"] = resolve.new_names(session)
     created: dict[str, int] = {}
     if write:
-        created = resolve.create_missing(session, batch.id)
+        with clock.phase("create names"):
+            created = resolve.create_missing(session, batch.id)
     new_entities = {kind: found.details["new"][kind]["count"] for kind in ENTITY_SHAPES}
     found.counts["created"] = created or new_entities
     if batch.format in FITMENT_FORMATS:
-        claims.build(session, source_batch_ids=_source_batches(session, batch), assign_ids=write)
-        found.counts.update(claims.counts(session))
-        found.details["samples"] = claims.samples(session)
+        with clock.phase("classify claims"):
+            sources = _source_batches(session, batch)
+            claims.build(session, source_batch_ids=sources, assign_ids=write)
+            found.counts.update(claims.counts(session))
+            found.details["samples"] = claims.samples(session)
         if write:
-            found.counts.update(claims.apply(session, batch.id))
+            found.counts.update(claims.apply(session, batch.id, clock))
         changes = sum(found.counts[c] for c in ("new", "updated", "conflict", "corroborated"))
     else:
         vehicles = found.details["new"]["vehicles"]["count"]
@@ -186,7 +195,8 @@ def _analyse_feed(
     found.details["samples"] = offers.samples(session)
     found.details["retailer"] = shop.name
     if write:
-        found.counts.update(offers.apply(session, batch.id, shop, now))
+        with found.clock.phase("write offers"):
+            found.counts.update(offers.apply(session, batch.id, shop, now))
     found.counts["changes"] = sum(found.counts[c] for c in ("new", "updated", "refreshed"))
 
 
@@ -238,6 +248,7 @@ def preview(
     error_key = report.store_error_report(session, storage)
     _drop_temp(session)
     found.details["summary"] = _summary_line(found.counts, batch.format, committed=False)
+    found.details["timings"] = found.clock.seconds
     batch.counts = found.counts
     batch.report = {**(batch.report or {}), "preview": found.details}
     batch.error_report_key = error_key
@@ -271,6 +282,7 @@ def commit(
     error_key = report.store_error_report(session, storage)
     _drop_temp(session)
     found.details["summary"] = _summary_line(found.counts, batch.format, committed=True)
+    found.details["timings"] = found.clock.seconds
     batch.counts = found.counts
     batch.report = {**(batch.report or {}), "result": found.details}
     batch.error_report_key = error_key
