@@ -44,6 +44,10 @@ max_requests_jitter = 100_000
 # The heartbeat file lives in RAM; a container's overlay /tmp can stall the heartbeat.
 worker_tmp_dir = "/dev/shm"  # noqa: S108 -- tmpfs on purpose, not a predictable temp file
 
+# The app knows it is a web process (create_app skips the migration tooling; the release
+# command and the CLI migrate). gunicorn sets this before loading (preloading) the app.
+raw_env = ["APP_ROLE=web"]
+
 # --- Timeouts ---------------------------------------------------------------------------
 # A request slower than 30 s is a bug (large imports run as jobs in the worker process):
 # kill the stuck worker rather than let it hold one of only four slots.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
@@ -59,10 +60,18 @@ def _trust_proxy_headers(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> None:
     from app import auth
-    from app.extensions import csrf, db, limiter, migrate
+    from app.extensions import csrf, db, limiter
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    if os.environ.get("APP_ROLE") != "web":
+        # Migrations are run by the CLI and the release command, never by a web worker:
+        # gunicorn.conf.py sets APP_ROLE=web so its workers skip Alembic and Mako (~13 MB
+        # a process, DESIGN.md §5's memory budget).
+        from flask_migrate import Migrate
+
+        Migrate(compare_type=True, render_as_batch=False).init_app(
+            app, db, directory=str(app.root_path + "/../migrations")
+        )
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)

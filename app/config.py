@@ -249,7 +249,7 @@ def public_site_settings() -> dict[str, Any]:
     """Public site: page cache, degraded mode, offers, counters (documented in .env.example)."""
     return {
         "PAGE_CACHE_SECONDS": _env_int("PAGE_CACHE_SECONDS", 300),
-        "PAGE_CACHE_MB": _env_int("PAGE_CACHE_MB", 8),
+        "PAGE_CACHE_MB": _env_int("PAGE_CACHE_MB", 4),
         "PAGE_CACHE_DIR": os.environ.get("PAGE_CACHE_DIR", ""),
         "OFFER_STALE_HOURS": _env_float("OFFER_STALE_HOURS", 48.0),
         "METRICS_FLUSH_SECONDS": _env_float("METRICS_FLUSH_SECONDS", 10.0),

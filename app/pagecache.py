@@ -205,14 +205,14 @@ class PageCache:
             "cache_control": page.cache_control,
             "meta": page.meta,
             "length": len(page.body),
-            "encoded": {name: len(page.encoded[name]) for name in ENCODINGS if name in page.encoded},
+            "encoded": {name: len(data) for name, data in page.encoded.items()},
         }
         try:
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
                 handle.write(page.body)
-                for name in ENCODINGS:
+                for name in ENCODINGS:  # in the order _read_file expects
                     handle.write(page.encoded.get(name, b""))
             os.replace(tmp, self._path(page.key))
         except OSError as error:
@@ -266,7 +266,7 @@ def init_app(app: Flask) -> PageCache:
     )
     cache = PageCache(
         Path(directory) if app.config.get("PAGE_CACHE_DISK", True) else None,
-        max_bytes=int(app.config.get("PAGE_CACHE_MB", 8)) * 1024 * 1024,
+        max_bytes=int(app.config.get("PAGE_CACHE_MB", 4)) * 1024 * 1024,
         max_files=int(app.config.get("PAGE_CACHE_FILES", 20_000)),
     )
     app.extensions[EXTENSION_KEY] = cache

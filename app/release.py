@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import click
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import create_engine
@@ -21,6 +19,9 @@ def unknown_revisions(directory: str | None = None) -> list[str]:
     so the older code runs on the newer schema; Alembic itself would refuse to start
     ("Can't locate revision"), which is why the release command checks first.
     """
+    from alembic.migration import MigrationContext  # CLI only: web workers never load Alembic
+    from alembic.script import ScriptDirectory
+
     migrate = current_app.extensions["migrate"].migrate
     script = ScriptDirectory.from_config(migrate.get_config(directory))
     engine = create_engine(direct_database_url(current_app.config), poolclass=NullPool)

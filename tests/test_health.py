@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -48,3 +49,19 @@ def test_every_response_carries_security_headers(client: FlaskClient) -> None:
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"]
     assert headers["Permissions-Policy"]
+
+
+def test_web_workers_carry_no_migration_tooling(monkeypatch: pytest.MonkeyPatch) -> None:
+    import runpy
+    from pathlib import Path
+
+    from app import create_app
+
+    gunicorn = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
+    assert "APP_ROLE=web" in gunicorn["raw_env"]
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x@127.0.0.1:1/x"}
+    assert "migrate" in create_app(config).extensions  # the CLI and release command migrate
+    monkeypatch.setenv("APP_ROLE", "web")
+    web = create_app(config)
+    assert "migrate" not in web.extensions
+    assert web.test_client().get("/healthz").status_code == 200

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from admin.views.base import READ_ONLY_MESSAGE, SecuredBaseView, is_read_only
-from app import jobs
 from app.extensions import db
 from app.models import BikeModel, Brand, DuplicateCandidate, Make, Merge, Part
 from app.services import dedup, merges
@@ -262,6 +261,8 @@ class DedupView(SecuredBaseView):
 
     @expose("/scan", methods=("POST",))
     def scan(self) -> ResponseReturnValue:
+        from app import jobs  # procrastinate: loaded by the views that use the queue
+
         back = url_for(".index")
         refused = self._refuse_read_only(back)
         if refused is not None:

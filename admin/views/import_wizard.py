@@ -36,7 +36,6 @@ from admin.views.import_forms import (
     mapping_form,
     mapping_from,
 )
-from app import jobs
 from app.adapters.storage import from_config, iter_chunks
 from app.extensions import db
 from app.models.fitments import FITMENT_STATUSES
@@ -191,6 +190,8 @@ class ImportWizardView(SecuredBaseView):
 
     def _map_and_preview(self, batch: ImportBatch, mapping: dict[str, Any]) -> str:
         """Save the mapping, then preview now (small file) or in the worker; "" or an error."""
+        from app import jobs  # procrastinate: loaded by the views that use the queue
+
         session = db.session()
         try:
             imports.save_mapping(session, batch, READER, mapping, user_id=current_user.id)
@@ -215,6 +216,8 @@ class ImportWizardView(SecuredBaseView):
 
     @expose("/<int:batch_id>/")
     def batch(self, batch_id: int) -> ResponseReturnValue:
+        from app import jobs  # procrastinate: loaded by the views that use the queue
+
         batch = self._get(batch_id)
         if batch.status == "uploaded":
             return redirect(url_for(".mapping", batch_id=batch.id))
@@ -239,6 +242,8 @@ class ImportWizardView(SecuredBaseView):
 
     @expose("/<int:batch_id>/commit", methods=("POST",))
     def commit(self, batch_id: int) -> ResponseReturnValue:
+        from app import jobs  # procrastinate: loaded by the views that use the queue
+
         batch = self._get(batch_id)
         refused = self._refuse_write(batch.id)
         if refused is not None:

@@ -22,10 +22,8 @@ from flask import Flask, Request, Response, current_app, g, render_template, req
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 
 from app import pagecache, readonly
-from app.headers import SECURITY_HEADERS
 from app.public import counters
 from app.services.bikes import BikeFilters
 from app.services.clicks import is_bot

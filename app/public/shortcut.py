@@ -29,7 +29,7 @@ from app.public import caching, counters
 from app.services.clicks import is_bot
 
 StartResponse = Callable[..., Any]
-MEMO_SIZE = 20_000  # distinct URIs (and Accept-Encoding strings) remembered per process
+MEMO_SIZE = 5_000  # distinct URIs (and Accept-Encoding strings) remembered per process
 SECURITY_ITEMS = list(SECURITY_HEADERS.items())
 DROPPED_ON_304 = {"Content-Type", "Content-Length", "Content-Encoding"}
 
@@ -64,15 +64,14 @@ class SavedPageShortcut:
         """The saved page for this request when it may be served here, else None."""
         app = self.app
         path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") not in {"GET", "HEAD"}:
-            return None
-        if not (path == "/" or path.startswith(self.PREFIXES)):
-            return None
-        if app.extensions[readonly.EXTENSION_KEY].database_down():
-            return None
-        if counters.buffer(app).is_due(app.config.get("METRICS_FLUSH_SECONDS", 10)):
-            return None
-        keyed = self._key(environ, path)
+        keyed = None
+        if (
+            environ.get("REQUEST_METHOD") in {"GET", "HEAD"}
+            and (path == "/" or path.startswith(self.PREFIXES))
+            and not app.extensions[readonly.EXTENSION_KEY].database_down()
+            and not counters.buffer(app).is_due(app.config.get("METRICS_FLUSH_SECONDS", 10))
+        ):
+            keyed = self._key(environ, path)
         if keyed is None:
             return None
         key, policy = keyed

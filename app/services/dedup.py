@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import OSA
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -223,6 +222,8 @@ def _typo_match(ka: str, kb: str, ca: list[str], cb: list[str]) -> Match | None:
         return None
     if wa.startswith(wb) or wb.startswith(wa) or wa.endswith(wb) or wb.endswith(wa):
         return None  # an extension ("Sport" / "Sports") names another thing more often than not
+    from rapidfuzz.distance import OSA  # loaded on the first scan, not by every web worker
+
     allowed = 2 if min(len(wa), len(wb)) >= 8 else 1
     if OSA.distance(wa, wb) > allowed:
         return None

@@ -267,6 +267,7 @@ SAME_HEADERS = (
 def test_the_shortcut_answers_exactly_like_flask(
     app: Flask,
     client: FlaskClient,
+    *,
     garage: Garage,
     cached: None,
     monkeypatch: pytest.MonkeyPatch,
