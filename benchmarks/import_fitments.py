@@ -189,6 +189,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database-url", help="a superuser URL of another PostgreSQL server")
+    parser.add_argument(
+        "--keep", action="store_true", help=f"keep the {DATABASE} database for inspection"
+    )
     parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -224,7 +227,7 @@ def _benchmark(args: argparse.Namespace, workdir: Path) -> None:
         second = _run_child(url, path, workdir / "instance")
         after_second = _table_stats(url)
     finally:
-        if server is not None:
+        if server is not None and not args.keep:
             from app import embedded_db
 
             embedded_db.drop_database(str(server.get_uri()), DATABASE)

@@ -36,15 +36,19 @@ DIFFERS = "((c.qty IS NOT NULL AND c.qty <> x.qty) OR (c.note <> '' AND c.note <
 
 
 def build(session: Session, *, source_batch_ids: list[int], assign_ids: bool) -> None:
-    """imp_fits: one row per fitment key with its class (and, on commit, its fitment id)."""
+    """imp_fits: one row per fitment key with its class (and, on commit, its fitment id).
+
+    One sort does all the ordering: claims sorted by the fitments' unique key, first line
+    first, so DISTINCT ON keeps each key's first claim, the catalog's fitments are merged in
+    in index order, and new ids (nextval, on commit) follow that key order — the inserts
+    then fill the (part, vehicle, position) index left to right. "This source said so
+    before" is one hashed lookup of the source batches' evidence.
+    """
     new_id = (
-        "CASE WHEN q.existing_id IS NULL THEN nextval(pg_get_serial_sequence('fitments', 'id')) END"
+        "CASE WHEN x.id IS NULL THEN nextval(pg_get_serial_sequence('fitments', 'id')) END"
         if assign_ids
         else "NULL::bigint"
     )
-    # On commit, sorted: new ids then follow the unique key's order and the inserts fill
-    # the (part, vehicle, position) index left to right. A preview needs no order.
-    order = "ORDER BY c.part_key, c.vehicle_key, c.position" if assign_ids else ""
     session.execute(text("DROP TABLE IF EXISTS imp_fits"))
     session.execute(
         text(
@@ -63,35 +67,28 @@ def build(session: Session, *, source_batch_ids: list[int], assign_ids: bool) ->
             ), claims AS (
                 -- One row per fitment key: the first line's values, and how many lines
                 -- claimed it (almost always one, and then evidence needs no second join).
-                SELECT * FROM (
-                    SELECT ranked.*,
-                           row_number() OVER (PARTITION BY part_key, vehicle_key, position
-                                              ORDER BY line_no) AS nth,
-                           count(*) OVER (PARTITION BY part_key, vehicle_key, position) AS claims
-                    FROM ranked
-                ) w WHERE nth = 1
-            ), sourced AS (
-                SELECT DISTINCT fitment_id FROM fitment_evidence
-                WHERE import_batch_id = ANY(CAST(:sources AS integer[]))
+                SELECT DISTINCT ON (part_key, vehicle_key, position) *,
+                       count(*) OVER (PARTITION BY part_key, vehicle_key, position) AS claims
+                FROM ranked
+                ORDER BY part_key, vehicle_key, position, line_no
             )
-            SELECT q.*, coalesce(q.existing_id, {new_id}) AS fitment_id FROM (
-                SELECT c.*, x.id AS existing_id,
-                       x.qty AS old_qty, x.note AS old_note, x.status AS old_status,
-                       x.version AS old_version,
-                       CASE
-                           WHEN x.id IS NULL THEN 'new'
-                           WHEN {DIFFERS} AND x.status IN ('unverified', 'needs_review')
-                               THEN 'updated'
-                           WHEN s.fitment_id IS NOT NULL THEN 'unchanged'
-                           WHEN {DIFFERS} THEN 'conflict'
-                           ELSE 'corroborated'
-                       END AS cls
-                FROM claims c
-                LEFT JOIN fitments x ON x.part_id = c.part_key AND x.vehicle_id = c.vehicle_key
-                                    AND x.position = c.position
-                LEFT JOIN sourced s ON s.fitment_id = x.id
-                {order}
-            ) q
+            SELECT c.*, x.id AS existing_id,
+                   x.qty AS old_qty, x.note AS old_note, x.status AS old_status,
+                   x.version AS old_version,
+                   CASE
+                       WHEN x.id IS NULL THEN 'new'
+                       WHEN {DIFFERS} AND x.status IN ('unverified', 'needs_review')
+                           THEN 'updated'
+                       WHEN x.id IN (SELECT fitment_id FROM fitment_evidence
+                                     WHERE import_batch_id = ANY(CAST(:sources AS integer[])))
+                           THEN 'unchanged'
+                       WHEN {DIFFERS} THEN 'conflict'
+                       ELSE 'corroborated'
+                   END AS cls,
+                   coalesce(x.id, {new_id}) AS fitment_id
+            FROM claims c
+            LEFT JOIN fitments x ON x.part_id = c.part_key AND x.vehicle_id = c.vehicle_key
+                                AND x.position = c.position
             """  # noqa: S608 - fragments are constants of this module
         ),
         {"sources": source_batch_ids},
