@@ -137,6 +137,14 @@ def child(url: str, path: Path) -> None:
     with app.app_context():
         storage = from_config(app.config)
         session = db.session()
+        if os.environ.get("BENCH_EXPLAIN_MS"):  # plans of slow statements into the server log
+            for setting in (
+                "LOAD 'auto_explain'",
+                f"SET auto_explain.log_min_duration = {int(os.environ['BENCH_EXPLAIN_MS'])}",
+                "SET auto_explain.log_analyze = on",
+                "SET auto_explain.log_nested_statements = on",
+            ):
+                session.execute(db.text(setting))
         started = time.perf_counter()
         with path.open("rb") as stream:
             created = imports.create_batch(

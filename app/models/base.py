@@ -29,11 +29,17 @@ FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
 def include_in_migrations(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Alembic `include_object`: skip tables (and their indexes) that belong to libraries.
+    """Alembic `include_object`: skip tables (and their indexes) that belong to libraries,
+    and references the database enforces with triggers instead of foreign keys.
 
     The job queue's tables come from procrastinate's pinned schema SQL (migration 0004);
     they are not in our metadata, so autogenerate and `flask db check` must not diff them.
+    Foreign keys marked `enforced_by: trigger` (migration 0009) exist only in the models.
     """
+    if type_ == "foreign_key_constraint" and not reflected:
+        elements = getattr(obj, "elements", ())
+        if elements and all(e.info.get("enforced_by") == "trigger" for e in elements):
+            return False
     table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
     return not (reflected and compare_to is None and str(table).startswith(FOREIGN_TABLE_PREFIXES))
 

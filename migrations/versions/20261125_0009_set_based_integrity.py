@@ -1,0 +1,140 @@
+"""set-based integrity for fitments and their evidence
+
+Revision ID: 0009_set_based_integrity
+Revises: 0008_public_site
+Create Date: 2026-11-25 05:00:00
+
+The four busiest references of the catalog — fitments → parts, fitments → vehicles,
+fitment_evidence → fitments, fitment_evidence → import_batches — were foreign keys. Postgres
+checks a foreign key once per row (an SPI query and a row lock on the parent each time): a
+million-row import paid ~15 s of its ~50 s for them (benchmarks/import_fitments.py), and
+the lock on a parent created by the same transaction protects nothing.
+
+They are now enforced per statement, with transition tables, by the triggers below:
+
+- after INSERT or UPDATE of a child table: lock the parents in one join (KEY SHARE, the
+  lock a foreign key takes, so a concurrent delete of a parent waits for us, or — if it
+  committed first — makes the check fail), skipping parents this transaction created
+  (nobody else can see them, and locking a million of them cost seconds), then one
+  anti-join; a missing parent raises SQLSTATE 23503
+  (foreign_key_violation) naming the old constraint, as the foreign key did;
+- after DELETE of a parent: delete its children in one statement (ON DELETE CASCADE).
+
+The guarantees are the foreign keys' under READ COMMITTED (the application's isolation
+level: the cascade's DELETE sees rows committed while it waited). Parent ids never change
+(no code updates a primary key). The SQLAlchemy models keep their ForeignKey declarations
+(relationships, flush order) marked `enforced_by: trigger`; migrations/env.py leaves those
+out of `flask db check`.
+
+Also drops ix_fitment_evidence_fitment_id: uq_fitment_evidence_fitment_id (fitment_id,
+import_batch_id, line_no) serves every lookup by fitment_id.
+
+Written by hand.
+"""
+from alembic import op
+
+revision = "0009_set_based_integrity"
+down_revision = "0008_public_site"
+branch_labels = None
+depends_on = None
+
+# (constraint, child table, column, parent table, nullable)
+REFERENCES = (
+    ("fk_fitments_part_id_parts", "fitments", "part_id", "parts", False),
+    ("fk_fitments_vehicle_id_vehicles", "fitments", "vehicle_id", "vehicles", False),
+    ("fk_fitment_evidence_fitment_id_fitments", "fitment_evidence", "fitment_id", "fitments", False),
+    (
+        "fk_fitment_evidence_import_batch_id_import_batches",
+        "fitment_evidence",
+        "import_batch_id",
+        "import_batches",
+        True,
+    ),
+)
+CHILDREN = {
+    "fitments": [r for r in REFERENCES if r[1] == "fitments"],
+    "fitment_evidence": [r for r in REFERENCES if r[1] == "fitment_evidence"],
+}
+
+
+def _check_function(child: str) -> str:
+    locks = "\n".join(
+        f"""
+    PERFORM 1 FROM {parent} p JOIN new_rows n ON p.id = n.{column}
+    WHERE p.xmin <> pg_current_xact_id()::xid
+    FOR KEY SHARE OF p;"""
+        for _, _, column, parent, _ in CHILDREN[child]
+    )
+    checks = "\n".join(
+        f"""
+    SELECT n.{column} INTO missing FROM new_rows n
+    WHERE {"n." + column + " IS NOT NULL AND " if nullable else ""}NOT EXISTS (
+        SELECT 1 FROM {parent} p WHERE p.id = n.{column})
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'insert or update on table "{child}" violates foreign key constraint "{name}"'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{name}', TABLE = '{child}',
+                  DETAIL = format('Key ({column})=(%s) is not present in table "{parent}".', missing);
+    END IF;"""
+        for name, _, column, parent, nullable in CHILDREN[child]
+    )
+    return f"""
+CREATE FUNCTION {child}_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    missing bigint;
+BEGIN{locks}{checks}
+    RETURN NULL;
+END
+$$"""
+
+
+def _cascade_function(parent: str) -> str:
+    deletes = "\n".join(
+        f"    DELETE FROM {child} WHERE {column} IN (SELECT id FROM old_rows);"
+        for _, child, column, referenced, _ in REFERENCES
+        if referenced == parent
+    )
+    return f"""
+CREATE FUNCTION {parent}_delete_children() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{deletes}
+    RETURN NULL;
+END
+$$"""
+
+
+PARENTS = ("parts", "vehicles", "fitments", "import_batches")
+
+
+def upgrade():
+    for name, child, _, _, _ in REFERENCES:
+        op.drop_constraint(name, child, type_="foreignkey")
+    op.drop_index("ix_fitment_evidence_fitment_id", table_name="fitment_evidence")
+    for child in CHILDREN:
+        op.execute(_check_function(child))
+        for event in ("INSERT", "UPDATE"):
+            op.execute(
+                f"CREATE TRIGGER {child}_check_references_{event.lower()} AFTER {event} "
+                f"ON {child} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION {child}_check_references()"
+            )
+    for parent in PARENTS:
+        op.execute(_cascade_function(parent))
+        op.execute(
+            f"CREATE TRIGGER {parent}_delete_children AFTER DELETE ON {parent} "
+            "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION {parent}_delete_children()"
+        )
+
+
+def downgrade():
+    for parent in PARENTS:
+        op.execute(f"DROP TRIGGER {parent}_delete_children ON {parent}")
+        op.execute(f"DROP FUNCTION {parent}_delete_children()")
+    for child in CHILDREN:
+        for event in ("insert", "update"):
+            op.execute(f"DROP TRIGGER {child}_check_references_{event} ON {child}")
+        op.execute(f"DROP FUNCTION {child}_check_references()")
+    op.create_index("ix_fitment_evidence_fitment_id", "fitment_evidence", ["fitment_id"])
+    for name, child, column, parent, _ in REFERENCES:
+        op.create_foreign_key(name, child, parent, [column], ["id"], ondelete="CASCADE")

@@ -1,0 +1,192 @@
+"""Referential integrity of fitments and evidence, enforced per statement by triggers
+(migration 0009_set_based_integrity): the same refusals and cascades the foreign keys gave."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import errors
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models import ImportBatch
+from tests.public.conftest import CatalogBuilder
+
+MISSING = 2_000_000_000
+
+
+@pytest.fixture
+def catalog(db_session: Session) -> dict[str, int]:
+    build = CatalogBuilder(db_session)
+    make = build.make("Honda")
+    model = build.model(make, "CBR600RR")
+    vehicle = build.vehicles(model, [2015])[2015]
+    part = build.part(build.brand("EBC Brakes"), "FA-390HH", "Sintered pads")
+    batch = ImportBatch(source="Vendor", format="fitments", filename="f.csv", sha256="0" * 64)
+    db_session.add(batch)
+    db_session.flush()
+    fitment = db_session.execute(
+        text("INSERT INTO fitments (part_id, vehicle_id) VALUES (:part, :vehicle) RETURNING id"),
+        {"part": part.id, "vehicle": vehicle.id},
+    ).scalar_one()
+    db_session.execute(
+        text(
+            "INSERT INTO fitment_evidence (fitment_id, kind, import_batch_id, line_no, raw_text)"
+            " VALUES (:fitment, 'import', :batch, 2, 'raw')"
+        ),
+        {"fitment": fitment, "batch": batch.id},
+    )
+    return {
+        "part": part.id,
+        "vehicle": vehicle.id,
+        "batch": batch.id,
+        "fitment": int(fitment),
+        "model": model.id,
+    }
+
+
+def _refused(session: Session, sql: str, params: dict[str, Any], constraint: str) -> None:
+    with pytest.raises(IntegrityError) as raised, session.begin_nested():
+        session.execute(text(sql), params)
+    assert isinstance(raised.value.orig, errors.ForeignKeyViolation)
+    assert raised.value.orig.diag.constraint_name == constraint
+
+
+def test_rows_pointing_at_missing_parents_are_refused(
+    db_session: Session, catalog: dict[str, int]
+) -> None:
+    fitment = "INSERT INTO fitments (part_id, vehicle_id) VALUES (:part, :vehicle)"
+    _refused(
+        db_session,
+        fitment,
+        {"part": MISSING, "vehicle": catalog["vehicle"]},
+        "fk_fitments_part_id_parts",
+    )
+    _refused(
+        db_session,
+        fitment,
+        {"part": catalog["part"], "vehicle": MISSING},
+        "fk_fitments_vehicle_id_vehicles",
+    )
+    _refused(
+        db_session,
+        "UPDATE fitments SET part_id = :part WHERE id = :id",
+        {"part": MISSING, "id": catalog["fitment"]},
+        "fk_fitments_part_id_parts",
+    )
+    evidence = (
+        "INSERT INTO fitment_evidence (fitment_id, kind, import_batch_id, line_no)"
+        " VALUES (:fitment, 'import', :batch, 3)"
+    )
+    _refused(
+        db_session,
+        evidence,
+        {"fitment": MISSING, "batch": catalog["batch"]},
+        "fk_fitment_evidence_fitment_id_fitments",
+    )
+    _refused(
+        db_session,
+        evidence,
+        {"fitment": catalog["fitment"], "batch": MISSING},
+        "fk_fitment_evidence_import_batch_id_import_batches",
+    )
+    # A curator's evidence has no batch: NULL is not a reference.
+    db_session.execute(
+        text(
+            "INSERT INTO fitment_evidence (fitment_id, kind, note, curator_id)"
+            " VALUES (:fitment, 'curator', 'checked on the bike', NULL)"
+        ),
+        {"fitment": catalog["fitment"]},
+    )
+
+
+def _count(session: Session, sql: str, **params: int) -> int:
+    return int(session.execute(text(sql), params).scalar_one())
+
+
+def test_deleting_a_parent_deletes_its_children(
+    db_session: Session, catalog: dict[str, int]
+) -> None:
+    evidence_of = "SELECT count(*) FROM fitment_evidence WHERE fitment_id = :id"
+    db_session.execute(text("DELETE FROM parts WHERE id = :id"), {"id": catalog["part"]})
+    assert (
+        _count(db_session, "SELECT count(*) FROM fitments WHERE id = :id", id=catalog["fitment"])
+        == 0
+    )
+    assert _count(db_session, evidence_of, id=catalog["fitment"]) == 0
+
+
+def test_deleting_a_vehicle_or_a_batch_cascades_too(
+    db_session: Session, catalog: dict[str, int]
+) -> None:
+    by_batch = "SELECT count(*) FROM fitment_evidence WHERE import_batch_id = :id"
+    assert _count(db_session, by_batch, id=catalog["batch"]) == 1
+    db_session.execute(text("DELETE FROM import_batches WHERE id = :id"), {"id": catalog["batch"]})
+    assert _count(db_session, by_batch, id=catalog["batch"]) == 0
+    db_session.execute(text("DELETE FROM vehicles WHERE id = :id"), {"id": catalog["vehicle"]})
+    assert (
+        _count(db_session, "SELECT count(*) FROM fitments WHERE id = :id", id=catalog["fitment"])
+        == 0
+    )
+
+
+def test_a_parent_in_use_by_an_open_transaction_cannot_be_deleted_under_it(
+    fresh_database: Any,
+) -> None:
+    """The KEY SHARE lock a foreign key took: a delete waits for the inserting transaction,
+    then its cascade removes the rows that transaction committed."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    url = fresh_database("mpp_integrity")
+    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with application.app_context():
+        upgrade()
+        session = db.session()
+        ids = _committed_catalog(session)
+        db.session.remove()
+        db.engine.dispose()
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as importer, psycopg.connect(dsn) as curator:
+        importer.execute(
+            "INSERT INTO fitments (part_id, vehicle_id, position) VALUES (%s, %s, 'front')",
+            (ids["part"], ids["vehicle"]),
+        )
+        curator.execute("SET lock_timeout = '300ms'")
+        with pytest.raises(errors.LockNotAvailable):
+            curator.execute("DELETE FROM parts WHERE id = %s", (ids["part"],))
+        curator.rollback()
+        deleted = threading.Event()
+
+        def delete_part() -> None:
+            curator.execute("SET lock_timeout = '10s'")
+            curator.execute("DELETE FROM parts WHERE id = %s", (ids["part"],))
+            curator.commit()
+            deleted.set()
+
+        waiter = threading.Thread(target=delete_part)
+        waiter.start()
+        assert not deleted.wait(0.3)  # waits for the importer
+        importer.commit()
+        waiter.join(10)
+        assert deleted.is_set()
+        left = importer.execute(
+            "SELECT count(*) FROM fitments WHERE part_id = %s", (ids["part"],)
+        ).fetchone()
+        assert left == (0,)  # the committed fitments went with their part
+
+
+def _committed_catalog(session: Session) -> dict[str, int]:
+    build = CatalogBuilder(session)
+    model = build.model(build.make("Yamaha"), "MT-09")
+    vehicle = build.vehicles(model, [2018])[2018]
+    part = build.part(build.brand("Puig"), "3189W", "Screen")
+    ids = {"part": part.id, "vehicle": vehicle.id}
+    session.commit()
+    return ids
