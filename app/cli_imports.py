@@ -71,6 +71,13 @@ def _batch(batch_id: int) -> ImportBatch:
     return batch
 
 
+def refresh_soon(session: Any) -> None:
+    """Conflicts and queue order of the batch refreshed by the worker right after commit."""
+    from app.tasks.curation import refresh_soon as queue_refresh  # the job queue: CLI only
+
+    queue_refresh(session)
+
+
 def _report(batch: ImportBatch, section: str) -> None:
     counts: dict[str, Any] = batch.counts or {}
     details = (batch.report or {}).get(section, {})
@@ -155,6 +162,7 @@ def run_command(
                     actor_id=None,
                     progress=progress,
                 )
+                refresh_soon(session)
     except imports.ImportProblem as exc:
         raise _fail(exc) from exc
     session.commit()
@@ -185,6 +193,7 @@ def commit_command(batch_id: int) -> None:
             )
     except imports.ImportProblem as exc:
         raise _fail(exc) from exc
+    refresh_soon(db.session())
     db.session.commit()
     _report(batch, "result")
 
@@ -200,6 +209,7 @@ def undo_command(batch_id: int) -> None:
         outcome = imports.undo(db.session(), batch, actor_id=None)
     except imports.ImportProblem as exc:
         raise _fail(exc) from exc
+    refresh_soon(db.session())
     db.session.commit()
     click.echo(f"Batch #{batch.id}: {outcome['summary']}")
     for kept in outcome["kept"]:

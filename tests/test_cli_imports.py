@@ -46,10 +46,26 @@ def test_dry_run_previews_then_commit_and_undo(
     assert errors.exit_code == 0
     assert "3,Years,2030,2030 is after next year (2027),error" in errors.output
 
+    assert waiting_refreshes(db_session) == 1  # curation's refresh queued for the worker
+
     undone = runner.invoke(args=["import", "undo", str(batch.id)])
     assert undone.exit_code == 0, undone.output
     assert "4 fitments removed" in undone.output
     assert fitments(db_session) == 0
+    assert waiting_refreshes(db_session) == 1  # still one: it will see the undo too
+
+
+def waiting_refreshes(session: Session) -> int:
+    from sqlalchemy import text
+
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs "
+                "WHERE task_name = 'curation.refresh_queue' AND status = 'todo'"
+            )
+        ).scalar_one()
+    )
 
 
 def test_run_with_column_overrides_and_export(

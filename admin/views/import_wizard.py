@@ -266,6 +266,7 @@ class ImportWizardView(SecuredBaseView):
                 session.rollback()
                 flash(f"Nothing was imported: {exc}", "error")
                 return redirect(url_for(".batch", batch_id=batch_id))
+            _refresh_soon(session)
             session.commit()
             flash(batch.message, "success")
         else:
@@ -293,6 +294,7 @@ class ImportWizardView(SecuredBaseView):
             session.rollback()
             flash(str(exc), "error")
             return redirect(url_for(".batch", batch_id=batch_id))
+        _refresh_soon(session)
         session.commit()
         flash(outcome["summary"], "success")
         return redirect(url_for(".batch", batch_id=batch.id))
@@ -368,3 +370,10 @@ def _this_year() -> int:
     import datetime as dt
 
     return dt.datetime.now(dt.UTC).year
+
+
+def _refresh_soon(session: Any) -> None:
+    """Conflicts and queue order of the batch refreshed by the worker right after commit."""
+    from app.tasks.curation import refresh_soon  # procrastinate: loaded when first needed
+
+    refresh_soon(session)

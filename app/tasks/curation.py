@@ -7,6 +7,8 @@ import datetime as dt
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app import jobs
 from app.extensions import db
@@ -19,6 +21,7 @@ QUEUE = "curation"
 SCAN_TASK = "curation.dedup_scan"
 SCAN_LOCK = "curation-dedup-scan"
 REFRESH_LOCK = "curation-queue-refresh"
+REFRESH_TASK = "curation.refresh_queue"
 # The incremental refresh runs every 10 minutes and looks back further, so a late or
 # skipped run loses nothing (re-running is harmless: it only rewrites what changed).
 LOOK_BACK = dt.timedelta(minutes=30)
@@ -39,9 +42,7 @@ def dedup_scan(timestamp: int | None = None, entity: str | None = None) -> dict[
 
 
 @jobs.queue.periodic(cron="*/10 * * * *")
-@jobs.queue.task(
-    name="curation.refresh_queue", queue=QUEUE, lock=REFRESH_LOCK, queueing_lock=REFRESH_LOCK
-)
+@jobs.queue.task(name=REFRESH_TASK, queue=QUEUE, lock=REFRESH_LOCK, queueing_lock=REFRESH_LOCK)
 def refresh_queue(timestamp: int | None = None) -> dict[str, int]:
     """Conflicts for recently committed batches, then sources/priority of fitments whose
     evidence is new (one commit)."""
@@ -60,6 +61,23 @@ def refresh_queue(timestamp: int | None = None) -> dict[str, int]:
         changed = queue.refresh_stats(session, evidence_since=since)
         session.commit()
     return {"batches": len(batch_ids), "flagged": flagged, "refreshed": changed}
+
+
+def refresh_soon(session: Session) -> int | None:
+    """Queue the incremental refresh to run as soon as the caller's transaction commits (an
+    import committed or undone: conflicts and queue order follow within seconds, not at the
+    next ten-minute tick). None when one is already waiting: it will see this change too."""
+    try:
+        with session.begin_nested():
+            return jobs.defer(
+                session,
+                REFRESH_TASK,
+                queue_name=QUEUE,
+                lock=REFRESH_LOCK,
+                queueing_lock=REFRESH_LOCK,
+            )
+    except IntegrityError:  # procrastinate's queueing lock: one waiting refresh is enough
+        return None
 
 
 @jobs.queue.periodic(cron="20 2 * * *")

@@ -19,6 +19,7 @@ from app import jobs
 from app.adapters.storage import from_config
 from app.extensions import db
 from app.models.imports import ImportBatch
+from app.tasks import curation
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def run(batch_id: int, action: str, actor_id: int | None = None) -> str:
                     actor_id=actor_id,
                     progress=progress,
                 )
+                curation.refresh_soon(session)
             else:
                 imports.preview(
                     session, storage, READER, batch, this_year=this_year, progress=progress
