@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from importers.readers import MAX_LINE_BYTES, FileProblem, inspect, records
 
@@ -129,3 +131,54 @@ def test_bytes_windows_1252_cannot_hold_fall_back_to_another_reading(write: Writ
     info = inspect(path)
     assert info.encoding != "cp1252" and "it was read as" in info.warnings[0]
     assert rows(path)[0][2][2] == "Honda"
+
+
+def _records_by_csv_module(path: Path, delimiter: str) -> list[tuple[int, str, list[str]]]:
+    """The reference: every record through the csv module, physical lines counted."""
+    import csv
+    import unicodedata
+
+    found: list[tuple[int, str, list[str]]] = []
+    line_no = 0
+    pending: list[str] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+
+        def lines() -> Iterator[str]:
+            nonlocal line_no
+            for physical in handle:
+                line_no += 1
+                pending.append(unicodedata.normalize("NFC", physical))
+                yield pending[-1]
+
+        for cells in csv.reader(lines(), delimiter=delimiter):
+            first = line_no - len(pending) + 1
+            raw = "".join(pending).rstrip("\r\n")
+            pending.clear()
+            if any(cells):
+                found.append((first, raw, cells))
+    return found
+
+
+CELL = st.text(alphabet=st.sampled_from(list('ab Zé,;"\n\r\t|1-')), max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(CELL, min_size=1, max_size=5), min_size=1, max_size=12),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    terminator=st.sampled_from(["\r\n", "\n"]),
+)
+def test_records_split_exactly_as_the_csv_module_does(
+    rows: list[list[str]], delimiter: str, terminator: str
+) -> None:
+    """Unquoted lines are split directly (the fast path), quoted ones by the csv module: the
+    cells, raw text and line numbers must be what the csv module alone gives."""
+    import csv
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rows.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, delimiter=delimiter, lineterminator=terminator).writerows(rows)
+        expected = _records_by_csv_module(path, delimiter)
+        assert list(records(path, "utf-8", delimiter, start_after=0)) == expected
