@@ -17,6 +17,7 @@ Every claim of a non-unchanged fitment gets an evidence row (batch, line, raw te
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import text
@@ -26,6 +27,7 @@ from app.services.imports.clock import PhaseClock
 from app.services.imports.staging import rowcount
 
 BULK_ROWS = 50_000
+SEQUENCE_NAME = re.compile(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*")
 CLASSES = ("new", "updated", "conflict", "corroborated", "unchanged")
 # The evidence note of a claim a curator's decision overrides: what the file said instead.
 CONFLICT_NOTE = """CASE WHEN f.cls = 'conflict' THEN left(format(
@@ -44,11 +46,13 @@ def build(session: Session, *, source_batch_ids: list[int], assign_ids: bool) ->
     then fill the (part, vehicle, position) index left to right. "This source said so
     before" is one hashed lookup of the source batches' evidence.
     """
-    new_id = (
-        "CASE WHEN x.id IS NULL THEN nextval(pg_get_serial_sequence('fitments', 'id')) END"
-        if assign_ids
-        else "NULL::bigint"
-    )
+    new_id = "NULL::bigint"
+    if assign_ids:
+        # The sequence named once (a regclass literal), not looked up again for every row.
+        sequence = session.scalar(text("SELECT pg_get_serial_sequence('fitments', 'id')"))
+        if not SEQUENCE_NAME.fullmatch(str(sequence)):
+            raise RuntimeError(f"unexpected sequence name for fitments.id: {sequence!r}")
+        new_id = f"CASE WHEN x.id IS NULL THEN nextval('{sequence}'::regclass) END"
     session.execute(text("DROP TABLE IF EXISTS imp_fits"))
     session.execute(
         text(
