@@ -12,7 +12,7 @@ the lock on a parent created by the same transaction protects nothing.
 
 They are now enforced per statement, with transition tables, by the triggers below:
 
-- after INSERT or UPDATE of a child table: lock the parents in one join (KEY SHARE, the
+- after INSERT or UPDATE of a child table: lock the parents once each (KEY SHARE, the
   lock a foreign key takes, so a concurrent delete of a parent waits for us, or — if it
   committed first — makes the check fail), skipping parents this transaction created
   (nobody else can see them, and locking a million of them cost seconds), then one
@@ -38,17 +38,25 @@ down_revision = "0008_public_site"
 branch_labels = None
 depends_on = None
 
-# (constraint, child table, column, parent table, nullable)
+# (constraint, child table, column, parent table, nullable, children per parent)
 REFERENCES = (
-    ("fk_fitments_part_id_parts", "fitments", "part_id", "parts", False),
-    ("fk_fitments_vehicle_id_vehicles", "fitments", "vehicle_id", "vehicles", False),
-    ("fk_fitment_evidence_fitment_id_fitments", "fitment_evidence", "fitment_id", "fitments", False),
+    ("fk_fitments_part_id_parts", "fitments", "part_id", "parts", False, "many"),
+    ("fk_fitments_vehicle_id_vehicles", "fitments", "vehicle_id", "vehicles", False, "many"),
+    (
+        "fk_fitment_evidence_fitment_id_fitments",
+        "fitment_evidence",
+        "fitment_id",
+        "fitments",
+        False,
+        "few",
+    ),
     (
         "fk_fitment_evidence_import_batch_id_import_batches",
         "fitment_evidence",
         "import_batch_id",
         "import_batches",
         True,
+        "many",
     ),
 )
 CHILDREN = {
@@ -57,13 +65,28 @@ CHILDREN = {
 }
 
 
-def _check_function(child: str) -> str:
-    locks = "\n".join(
-        f"""
+def _lock(column: str, parent: str, children: str) -> str:
+    """Lock the parents of the new rows (not those this transaction created).
+
+    Many children per parent (a part's fitments): the distinct keys first, then one probe
+    each. About one child per parent (a fitment's evidence): one join — the planner cannot
+    estimate DISTINCT over a transition table and would probe a million times.
+    """
+    if children == "many":
+        return f"""
+    PERFORM 1 FROM {parent} p
+    WHERE p.id IN (SELECT DISTINCT {column} FROM new_rows)
+      AND p.xmin <> pg_current_xact_id()::xid
+    FOR KEY SHARE OF p;"""
+    return f"""
     PERFORM 1 FROM {parent} p JOIN new_rows n ON p.id = n.{column}
     WHERE p.xmin <> pg_current_xact_id()::xid
     FOR KEY SHARE OF p;"""
-        for _, _, column, parent, _ in CHILDREN[child]
+
+
+def _check_function(child: str) -> str:
+    locks = "".join(
+        _lock(column, parent, children) for _, _, column, parent, _, children in CHILDREN[child]
     )
     checks = "\n".join(
         f"""
@@ -76,7 +99,7 @@ def _check_function(child: str) -> str:
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{name}', TABLE = '{child}',
                   DETAIL = format('Key ({column})=(%s) is not present in table "{parent}".', missing);
     END IF;"""
-        for name, _, column, parent, nullable in CHILDREN[child]
+        for name, _, column, parent, nullable, _ in CHILDREN[child]
     )
     return f"""
 CREATE FUNCTION {child}_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -91,7 +114,7 @@ $$"""
 def _cascade_function(parent: str) -> str:
     deletes = "\n".join(
         f"    DELETE FROM {child} WHERE {column} IN (SELECT id FROM old_rows);"
-        for _, child, column, referenced, _ in REFERENCES
+        for _, child, column, referenced, _, _ in REFERENCES
         if referenced == parent
     )
     return f"""
@@ -107,7 +130,7 @@ PARENTS = ("parts", "vehicles", "fitments", "import_batches")
 
 
 def upgrade():
-    for name, child, _, _, _ in REFERENCES:
+    for name, child, *_ in REFERENCES:
         op.drop_constraint(name, child, type_="foreignkey")
     op.drop_index("ix_fitment_evidence_fitment_id", table_name="fitment_evidence")
     for child in CHILDREN:
@@ -136,5 +159,5 @@ def downgrade():
             op.execute(f"DROP TRIGGER {child}_check_references_{event} ON {child}")
         op.execute(f"DROP FUNCTION {child}_check_references()")
     op.create_index("ix_fitment_evidence_fitment_id", "fitment_evidence", ["fitment_id"])
-    for name, child, column, parent, _ in REFERENCES:
+    for name, child, column, parent, *_ in REFERENCES:
         op.create_foreign_key(name, child, parent, [column], ["id"], ondelete="CASCADE")
