@@ -103,8 +103,12 @@ def drill_app() -> Iterator[Callable[..., Flask]]:
         return application
 
     yield build
+    from app.public import counters
+
     for application in built:
         with application.app_context():
+            counters.flush(force=True)  # what the drill counted, while its database exists
+            counters.buffer(application).take()  # (and nothing left for the at-exit flush)
             db.session.remove()
             db.engine.dispose()
 
