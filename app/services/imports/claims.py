@@ -110,8 +110,11 @@ def counts(session: Session) -> dict[str, int]:
     return {cls: int(found.get(cls, 0)) for cls in CLASSES}
 
 
-def samples(session: Session, limit: int = 20) -> dict[str, list[dict[str, Any]]]:
-    """A few new fitments and every kind of change, named as the file names them."""
+def samples(
+    session: Session, found: dict[str, int], limit: int = 20
+) -> dict[str, list[dict[str, Any]]]:
+    """A few new fitments and every kind of change, named as the file names them (only the
+    classes `found` counts any of: each query scans every claim)."""
     query = text(
         """
         SELECT f.cls, f.line_no, b.name AS brand, p.mpn, k.name AS make, m.name AS model,
@@ -128,11 +131,15 @@ def samples(session: Session, limit: int = 20) -> dict[str, list[dict[str, Any]]
         LIMIT :limit
         """
     )
-    found: dict[str, list[dict[str, Any]]] = {}
+    picked: dict[str, list[dict[str, Any]]] = {}
     for cls in ("new", "updated", "conflict"):
-        rows = session.execute(query, {"cls": cls, "limit": limit}).mappings().all()
-        found[cls] = [dict(row) for row in rows]
-    return found
+        rows = (
+            session.execute(query, {"cls": cls, "limit": limit}).mappings().all()
+            if found.get(cls)
+            else []
+        )
+        picked[cls] = [dict(row) for row in rows]
+    return picked
 
 
 def apply(session: Session, batch_id: int, clock: PhaseClock | None = None) -> dict[str, int]:
