@@ -150,9 +150,12 @@ class PageCache:
             return None
         if header.get("v") != FORMAT_VERSION or header.get("key") != key:
             return None
-        lengths = [int(header.get("length", -1))]
-        lengths += [int(header.get("encoded", {}).get(name, 0)) for name in ENCODINGS]
-        if sum(lengths) != len(body) or lengths[0] < 0:
+        try:
+            lengths = [int(header.get("length", -1))]
+            lengths += [int(header.get("encoded", {}).get(name, 0)) for name in ENCODINGS]
+        except (TypeError, ValueError, AttributeError):
+            return None  # a foreign or damaged header
+        if sum(lengths) != len(body) or min(lengths) < 0:
             return None  # torn or truncated
         parts: list[bytes] = []
         offset = 0

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg import errors
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import ImportBatch
@@ -139,20 +139,7 @@ def test_a_parent_in_use_by_an_open_transaction_cannot_be_deleted_under_it(
 ) -> None:
     """The KEY SHARE lock a foreign key took: a delete waits for the inserting transaction,
     then its cascade removes the rows that transaction committed."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.extensions import db
-
-    url = fresh_database("mpp_integrity")
-    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
-    with application.app_context():
-        upgrade()
-        session = db.session()
-        ids = _committed_catalog(session)
-        db.session.remove()
-        db.engine.dispose()
-    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn, ids = _committed_database(fresh_database)
     with psycopg.connect(dsn) as importer, psycopg.connect(dsn) as curator:
         importer.execute(
             "INSERT INTO fitments (part_id, vehicle_id, position) VALUES (%s, %s, 'front')",
@@ -182,11 +169,67 @@ def test_a_parent_in_use_by_an_open_transaction_cannot_be_deleted_under_it(
         assert left == (0,)  # the committed fitments went with their part
 
 
-def _committed_catalog(session: Session) -> dict[str, int]:
-    build = CatalogBuilder(session)
-    model = build.model(build.make("Yamaha"), "MT-09")
-    vehicle = build.vehicles(model, [2018])[2018]
-    part = build.part(build.brand("Puig"), "3189W", "Screen")
-    ids = {"part": part.id, "vehicle": vehicle.id}
-    session.commit()
-    return ids
+def _committed_database(fresh_database: Any) -> tuple[str, dict[str, int]]:
+    """A migrated database with a committed part (and another) and vehicle: (dsn, ids)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    url = fresh_database("mpp_integrity")
+    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with application.app_context():
+        upgrade()
+        session = db.session()
+        build = CatalogBuilder(session)
+        model = build.model(build.make("Yamaha"), "MT-09")
+        vehicle = build.vehicles(model, [2018])[2018]
+        puig = build.brand("Puig")
+        ids = {
+            "part": build.part(puig, "3189W", "Screen").id,
+            "other_part": build.part(puig, "3189H", "Screen, smoke").id,
+            "vehicle": vehicle.id,
+        }
+        session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return url.replace("postgresql+psycopg://", "postgresql://", 1), ids
+
+
+def test_updates_that_keep_the_references_lock_no_parent(fresh_database: Any) -> None:
+    """Like a foreign key: a status or priority change does not lock the part or vehicle (a
+    queue refresh rewriting a million fitments must not lock every part); repointing does."""
+    dsn, ids = _committed_database(fresh_database)
+    with psycopg.connect(dsn) as refresher, psycopg.connect(dsn) as curator:
+        fitment = refresher.execute(
+            "INSERT INTO fitments (part_id, vehicle_id) VALUES (%s, %s) RETURNING id",
+            (ids["part"], ids["vehicle"]),
+        ).fetchone()
+        refresher.commit()
+        assert fitment is not None
+        refresher.execute(
+            "UPDATE fitments SET queue_priority = 7, note = 'x' WHERE id = %s", (fitment[0],)
+        )
+        # FOR UPDATE conflicts with any KEY SHARE lock the update could have taken.
+        for table, key in (("parts", "part"), ("vehicles", "vehicle")):
+            curator.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE NOWAIT", (ids[key],))
+        curator.rollback()
+        refresher.execute(
+            "UPDATE fitments SET part_id = %s WHERE id = %s", (ids["other_part"], fitment[0])
+        )
+        with pytest.raises(errors.LockNotAvailable):
+            curator.execute(
+                "SELECT 1 FROM parts WHERE id = %s FOR UPDATE NOWAIT", (ids["other_part"],)
+            )
+        curator.rollback()
+        refresher.rollback()
+
+
+def test_referenced_tables_cannot_be_truncated(
+    db_session: Session, catalog: dict[str, int]
+) -> None:
+    for table in ("parts", "vehicles", "fitments", "import_batches"):
+        with pytest.raises(DBAPIError) as raised, db_session.begin_nested():
+            db_session.execute(text(f"TRUNCATE {table} CASCADE"))
+        assert isinstance(raised.value.orig, errors.FeatureNotSupported)
+        assert "use DELETE" in str(raised.value.orig)

@@ -30,6 +30,9 @@ from app.services.clicks import is_bot
 
 StartResponse = Callable[..., Any]
 MEMO_SIZE = 5_000  # distinct URIs (and Accept-Encoding strings) remembered per process
+# Longer strings are answered but never remembered: a client sending huge headers or URLs
+# must not be able to fill a worker's memory (5,000 x 512 bytes at most).
+MEMO_MAX_CHARS = 512
 SECURITY_ITEMS = list(SECURITY_HEADERS.items())
 DROPPED_ON_304 = {"Content-Type", "Content-Length", "Content-Encoding"}
 
@@ -42,7 +45,7 @@ class SavedPageShortcut:
     def __init__(self, app: Flask, wsgi_app: Any) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
-        self._keys: dict[str, tuple[str, caching.Policy] | None] = {}
+        self._keys: dict[tuple[str, str], tuple[str, caching.Policy] | None] = {}
         self._encodings: dict[str, str | None] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -67,6 +70,9 @@ class SavedPageShortcut:
         keyed = None
         if (
             environ.get("REQUEST_METHOD") in {"GET", "HEAD"}
+            # If-Match (412) and Range requests are Flask's business: they are rare.
+            and "HTTP_IF_MATCH" not in environ
+            and "HTTP_RANGE" not in environ
             and (path == "/" or path.startswith(self.PREFIXES))
             and not app.extensions[readonly.EXTENSION_KEY].database_down()
             and not counters.buffer(app).is_due(app.config.get("METRICS_FLUSH_SECONDS", 10))
@@ -82,7 +88,8 @@ class SavedPageShortcut:
 
     def _key(self, environ: dict[str, Any], path: str) -> tuple[str, caching.Policy] | None:
         """(cache key, policy) of a request URI: routed once, then remembered."""
-        uri = f"{path}?{environ.get('QUERY_STRING', '')}"
+        query = environ.get("QUERY_STRING", "")
+        uri = (path, query)
         try:
             return self._keys[uri]
         except KeyError:
@@ -94,13 +101,13 @@ class SavedPageShortcut:
             endpoint, view_args = "", {}
         policy = caching.POLICIES.get(str(endpoint))
         if policy is not None:
-            query = environ.get("QUERY_STRING", "")
             args: MultiDict[str, str] = MultiDict(parse_qsl(query, keep_blank_values=True))
             key = caching.key_for(str(endpoint), view_args, args)
             keyed = (key, policy) if key else None
-        if len(self._keys) >= MEMO_SIZE:
-            self._keys.clear()
-        self._keys[uri] = keyed
+        if len(path) + len(query) <= MEMO_MAX_CHARS:
+            if len(self._keys) >= MEMO_SIZE:
+                self._keys.clear()
+            self._keys[uri] = keyed
         return keyed
 
     def _encoding(self, accept: str) -> str | None:
@@ -111,9 +118,10 @@ class SavedPageShortcut:
             pass
         offered = parse_accept_header(accept)
         chosen = next((name for name in pagecache.ENCODINGS if offered[name] > 0), None)
-        if len(self._encodings) >= MEMO_SIZE:
-            self._encodings.clear()
-        self._encodings[accept] = chosen
+        if len(accept) <= MEMO_MAX_CHARS:
+            if len(self._encodings) >= MEMO_SIZE:
+                self._encodings.clear()
+            self._encodings[accept] = chosen
         return chosen
 
     # ------------------------------------------------------------------ response

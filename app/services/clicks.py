@@ -45,11 +45,20 @@ class ClickTarget:
     mpn_slug: str
 
 
-@functools.lru_cache(maxsize=4096)  # browsers send few distinct strings; the regex is long
 def is_bot(user_agent: str | None) -> bool:
     """True for crawlers, previewers and scripts (and requests without a user agent)."""
     if not user_agent or not user_agent.strip():
         return True
+    if len(user_agent) > MEMO_MAX_CHARS:  # never remembered: no memory for huge headers
+        return BOT_PATTERN.search(user_agent) is not None
+    return _is_bot_remembered(user_agent)
+
+
+MEMO_MAX_CHARS = 512
+
+
+@functools.lru_cache(maxsize=4096)  # browsers send few distinct strings; the regex is long
+def _is_bot_remembered(user_agent: str) -> bool:
     return BOT_PATTERN.search(user_agent) is not None
 
 

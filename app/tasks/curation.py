@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -72,6 +73,8 @@ def refresh_soon(session: Session) -> int | None:
             return jobs.defer(
                 session,
                 REFRESH_TASK,
+                # Its look-back window ends now, not when a busy worker gets to it.
+                args={"timestamp": int(time.time())},
                 queue_name=QUEUE,
                 lock=REFRESH_LOCK,
                 queueing_lock=REFRESH_LOCK,

@@ -18,7 +18,10 @@ They are now enforced per statement, with transition tables, by the triggers bel
   (nobody else can see them, and locking a million of them cost seconds), then one
   anti-join; a missing parent raises SQLSTATE 23503
   (foreign_key_violation) naming the old constraint, as the foreign key did;
-- after DELETE of a parent: delete its children in one statement (ON DELETE CASCADE).
+- after DELETE of a parent: delete its children in one statement (ON DELETE CASCADE);
+- TRUNCATE of a parent is refused (a foreign key refused it too).
+
+An UPDATE checks (and locks parents of) only rows whose reference changed, like a foreign key.
 
 The guarantees are the foreign keys' under READ COMMITTED (the application's isolation
 level: the cascade's DELETE sees rows committed while it waited). Parent ids never change
@@ -65,8 +68,21 @@ CHILDREN = {
 }
 
 
-def _lock(column: str, parent: str, children: str) -> str:
-    """Lock the parents of the new rows (not those this transaction created).
+def _rows(column: str, event: str) -> str:
+    """The rows whose reference must be checked: every inserted row; on UPDATE only rows
+    whose `column` changed (as a foreign key does: a queue refresh rewriting a million
+    fitments' priorities locks and checks no part). Transition tables cannot be combined
+    with UPDATE OF column lists, hence the join of old and new rows."""
+    if event == "insert":
+        return "new_rows"
+    return (
+        f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id "
+        f"WHERE n.{column} IS DISTINCT FROM o.{column})"
+    )
+
+
+def _lock(column: str, parent: str, children: str, rows: str) -> str:
+    """Lock the parents of the checked rows (not those this transaction created).
 
     Many children per parent (a part's fitments): the distinct keys first, then one probe
     each. About one child per parent (a fitment's evidence): one join — the planner cannot
@@ -75,22 +91,24 @@ def _lock(column: str, parent: str, children: str) -> str:
     if children == "many":
         return f"""
     PERFORM 1 FROM {parent} p
-    WHERE p.id IN (SELECT DISTINCT {column} FROM new_rows)
+    WHERE p.id IN (SELECT DISTINCT {column} FROM {rows} r)
       AND p.xmin <> pg_current_xact_id()::xid
     FOR KEY SHARE OF p;"""
     return f"""
-    PERFORM 1 FROM {parent} p JOIN new_rows n ON p.id = n.{column}
+    PERFORM 1 FROM {parent} p JOIN {rows} n ON p.id = n.{column}
     WHERE p.xmin <> pg_current_xact_id()::xid
     FOR KEY SHARE OF p;"""
 
 
-def _check_function(child: str) -> str:
+def _check_function(child: str, event: str) -> str:
+    references = CHILDREN[child]
     locks = "".join(
-        _lock(column, parent, children) for _, _, column, parent, _, children in CHILDREN[child]
+        _lock(column, parent, children, _rows(column, event))
+        for _, _, column, parent, _, children in references
     )
     checks = "\n".join(
         f"""
-    SELECT n.{column} INTO missing FROM new_rows n
+    SELECT n.{column} INTO missing FROM {_rows(column, event)} n
     WHERE {"n." + column + " IS NOT NULL AND " if nullable else ""}NOT EXISTS (
         SELECT 1 FROM {parent} p WHERE p.id = n.{column})
     LIMIT 1;
@@ -99,10 +117,10 @@ def _check_function(child: str) -> str:
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{name}', TABLE = '{child}',
                   DETAIL = format('Key ({column})=(%s) is not present in table "{parent}".', missing);
     END IF;"""
-        for name, _, column, parent, nullable, _ in CHILDREN[child]
+        for name, _, column, parent, nullable, _ in references
     )
     return f"""
-CREATE FUNCTION {child}_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION {child}_check_{event}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     missing bigint;
 BEGIN{locks}{checks}
@@ -127,6 +145,18 @@ $$"""
 
 
 PARENTS = ("parts", "vehicles", "fitments", "import_batches")
+EVENTS = {
+    "insert": "NEW TABLE AS new_rows",
+    "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+}
+# TRUNCATE fires no delete trigger: refuse it on a parent, as a foreign key did.
+REFUSE_TRUNCATE = """
+CREATE FUNCTION refuse_truncate_of_referenced_table() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'cannot truncate table "%": fitments or their evidence refer to it (use DELETE)',
+        TG_TABLE_NAME USING ERRCODE = 'feature_not_supported';
+END
+$$"""
 
 
 def upgrade():
@@ -134,13 +164,14 @@ def upgrade():
         op.drop_constraint(name, child, type_="foreignkey")
     op.drop_index("ix_fitment_evidence_fitment_id", table_name="fitment_evidence")
     for child in CHILDREN:
-        op.execute(_check_function(child))
-        for event in ("INSERT", "UPDATE"):
+        for event, referencing in EVENTS.items():
+            op.execute(_check_function(child, event))
             op.execute(
-                f"CREATE TRIGGER {child}_check_references_{event.lower()} AFTER {event} "
-                f"ON {child} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
-                f"EXECUTE FUNCTION {child}_check_references()"
+                f"CREATE TRIGGER {child}_check_{event} AFTER {event.upper()} ON {child} "
+                f"REFERENCING {referencing} FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION {child}_check_{event}()"
             )
+    op.execute(REFUSE_TRUNCATE)
     for parent in PARENTS:
         op.execute(_cascade_function(parent))
         op.execute(
@@ -148,16 +179,22 @@ def upgrade():
             "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
             f"EXECUTE FUNCTION {parent}_delete_children()"
         )
+        op.execute(
+            f"CREATE TRIGGER {parent}_refuse_truncate BEFORE TRUNCATE ON {parent} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION refuse_truncate_of_referenced_table()"
+        )
 
 
 def downgrade():
     for parent in PARENTS:
+        op.execute(f"DROP TRIGGER {parent}_refuse_truncate ON {parent}")
         op.execute(f"DROP TRIGGER {parent}_delete_children ON {parent}")
         op.execute(f"DROP FUNCTION {parent}_delete_children()")
+    op.execute("DROP FUNCTION refuse_truncate_of_referenced_table()")
     for child in CHILDREN:
-        for event in ("insert", "update"):
-            op.execute(f"DROP TRIGGER {child}_check_references_{event} ON {child}")
-        op.execute(f"DROP FUNCTION {child}_check_references()")
+        for event in EVENTS:
+            op.execute(f"DROP TRIGGER {child}_check_{event} ON {child}")
+            op.execute(f"DROP FUNCTION {child}_check_{event}()")
     op.create_index("ix_fitment_evidence_fitment_id", "fitment_evidence", ["fitment_id"])
     for name, child, column, parent, *_ in REFERENCES:
         op.create_foreign_key(name, child, parent, [column], ["id"], ondelete="CASCADE")

@@ -318,3 +318,44 @@ def test_bike_views_are_counted_for_the_curation_queue_even_from_the_cache(
     counted = {dim: n for (_, name, dim), n in views.items() if name == BIKE_VIEW_COUNTER}
     # 2015 has two vehicles (the base bike and the US ABS variant): each gets three views.
     assert counted == {str(garage.years[2015].id): 3, str(garage.abs_2015.id): 3}
+
+
+def _shortcut(app: Flask) -> object:
+    from app.public.shortcut import SavedPageShortcut
+
+    layer: object = app.wsgi_app
+    while not isinstance(layer, SavedPageShortcut):
+        layer = getattr(layer, "wsgi_app", None) or layer.app  # type: ignore[attr-defined]
+    return layer
+
+
+def test_the_shortcut_remembers_only_short_strings(
+    app: Flask, client: FlaskClient, garage: Garage, cached: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Huge headers and URLs are answered, never kept: no client can fill a worker's memory."""
+    monkeypatch.setitem(app.config, "METRICS_FLUSH_SECONDS", 3600)
+    shortcut = _shortcut(app)
+    path = "/bikes/honda/cbr600rr/2015"
+    client.get(path)
+    huge = {"Accept-Encoding": "gzip, " + "x" * 4000, "User-Agent": "Mozilla/5.0 " + "y" * 4000}
+    for n in range(3):
+        response = client.get(f"{path}?junk={'z' * 2000}{n}", headers=huge)
+        assert response.status_code == 200
+        assert response.headers["Content-Encoding"] == "gzip"
+    assert all(len(accept) <= 512 for accept in shortcut._encodings)  # type: ignore[attr-defined]
+    assert all(len(p) + len(q) <= 512 for p, q in shortcut._keys)  # type: ignore[attr-defined]
+    from app.services.clicks import _is_bot_remembered, is_bot
+
+    remembered = _is_bot_remembered.cache_info().currsize
+    assert is_bot("Mozilla/5.0 " + "q" * 4000) is False
+    assert is_bot("Googlebot/2.1 " + "q" * 4000) is True
+    assert _is_bot_remembered.cache_info().currsize == remembered
+
+
+def test_conditional_requests_the_shortcut_leaves_to_flask(
+    app: Flask, client: FlaskClient, garage: Garage, cached: None
+) -> None:
+    path = "/bikes/honda/cbr600rr/2015"
+    etag = client.get(path).headers["ETag"]
+    assert client.get(path, headers={"If-Match": '"other"'}).status_code == 412
+    assert client.get(path, headers={"If-Match": etag}).status_code == 200

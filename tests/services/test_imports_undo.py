@@ -19,7 +19,7 @@ from app.models import (
     Part,
     Vehicle,
 )
-from app.services import imports
+from app.services import imports, queue
 from tests.public import conftest as public_fixtures
 from tests.services import imports_support
 from tests.services.imports_support import Importer, count, csv_text
@@ -132,10 +132,15 @@ def test_a_fitment_another_batch_also_asserts_survives_and_changes_hands(
     first = importer.commit(FIRST)
     second = importer.commit(csv_text(HEADER, "P2,EBC,Honda,CB500F,2019,rear,,"), source="Vendor Y")
     assert second.counts["corroborated"] == 1
+    p2 = fitment_for(db_session, "P2", 2019)
+    queue.refresh_stats(db_session, fitment_ids=[p2.id])
+    db_session.refresh(p2)
+    assert p2.source_count == 2
 
     importer.undo(first)
-    p2 = fitment_for(db_session, "P2", 2019)
+    db_session.refresh(p2)
     assert {e.import_batch_id for e in p2.evidence} == {second.id}
+    assert p2.source_count == 1  # the verification queue counts what is left at once
 
     importer.undo(second)  # now the creator of record: its undo removes the fitment
     assert count(db_session, Fitment) == 0

@@ -40,11 +40,13 @@ DIFFERS = "((c.qty IS NOT NULL AND c.qty <> x.qty) OR (c.note <> '' AND c.note <
 def build(session: Session, *, source_batch_ids: list[int], assign_ids: bool) -> None:
     """imp_fits: one row per fitment key with its class (and, on commit, its fitment id).
 
-    One sort does all the ordering: claims sorted by the fitments' unique key, first line
-    first, so DISTINCT ON keeps each key's first claim, the catalog's fitments are merged in
-    in index order, and new ids (nextval, on commit) follow that key order — the inserts
-    then fill the (part, vehicle, position) index left to right. "This source said so
-    before" is one hashed lookup of the source batches' evidence.
+    One sort does the ordering: claims sorted by the fitments' unique key, first line first,
+    so DISTINCT ON keeps each key's first claim (and the window its claim count). New ids
+    (nextval, on commit, for new claims only) follow that key order as long as the join
+    keeps it (a merge join, or a hash join probing with the claims, as the planner picks
+    for a large file): then the inserts fill the (part, vehicle, position) index left to
+    right. Ids are unique either way; only insert locality depends on it. "This source said
+    so before" is one hashed lookup of the source batches' evidence.
     """
     new_id = "NULL::bigint"
     if assign_ids:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models.imports import ImportBatch
-from app.services import audit
+from app.services import audit, queue
 from app.services.imports.errors import ImportProblem
 from app.services.imports.pipeline import IMPORT_LOCK
 from app.services.imports.staging import rowcount
@@ -155,6 +155,11 @@ def _undo_fitments(session: Session, batch_id: int) -> dict[str, Any]:
         session,
         "DELETE FROM fitments f USING undo_fits u WHERE u.outcome = 'delete' AND f.id = u.id",
     )
+    # Fitments that lost this batch's evidence: their sources and queue priority now.
+    withdrawn = session.scalars(
+        text("SELECT id FROM undo_fits WHERE outcome IN ('release', 'restore')")
+    ).all()
+    queue.refresh_stats(session, fitment_ids=withdrawn)
     session.execute(text("DROP TABLE IF EXISTS undo_fits"))
     return {
         "fitments_removed": outcomes["delete"],
