@@ -2,6 +2,11 @@
 
     .venv/bin/python -m benchmarks.import_fitments                 # 1,000,000 rows
     .venv/bin/python -m benchmarks.import_fitments --rows 200000
+    .venv/bin/python -m benchmarks.import_fitments --keep          # keep the DB to inspect
+    BENCH_EXPLAIN_MS=1000 .venv/bin/python -m benchmarks.import_fitments   # slow plans -> PG log
+
+Each import prints its seconds per phase (read and stage, resolve names, create names,
+classify claims, write fitments, write evidence), as the batch report records them.
 
 Measures in one run, on one fresh database (the schema from the real migrations):
 

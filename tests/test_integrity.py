@@ -45,7 +45,6 @@ def catalog(db_session: Session) -> dict[str, int]:
         "vehicle": vehicle.id,
         "batch": batch.id,
         "fitment": int(fitment),
-        "model": model.id,
     }
 
 
