@@ -24,6 +24,29 @@ BIKE_VIEW_COUNTER = "bike_view"
 POPULARITY_DAYS = 30
 
 
+# The popularity part of the priority, per vehicle: 10 × bike page views over the window,
+# log-scaled to 0..99 (computed once per vehicle, not per fitment). A CTE body binding
+# :counter and :since_day (see popularity_params); vehicles without views are absent.
+POPULARITY = """
+    SELECT CAST(dimension AS integer) AS vehicle_id,
+           10 * least(99, round(10 * log(1 + sum(value))))::integer AS popularity
+    FROM metric_counters
+    WHERE name = :counter AND day >= :since_day AND dimension ~ '^[0-9]{1,9}$'
+    GROUP BY 1"""
+
+
+def popularity_params(today: dt.date | None = None) -> dict[str, object]:
+    """The binds of POPULARITY."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    return {"counter": BIKE_VIEW_COUNTER, "since_day": today - dt.timedelta(days=POPULARITY_DAYS)}
+
+
+def priority(sources: str, popularity: str) -> str:
+    """The queue priority as SQL, of two SQL expressions: a POPULARITY value (NULL for a
+    bike nobody viewed) + sources (capped at 9)."""
+    return f"coalesce({popularity}, 0) + least({sources}, 9)"
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilters:
     """What the curator narrowed the queue to; every field optional."""
@@ -318,12 +341,8 @@ def refresh_stats(
     + sources (capped at 9): riders' favourite bikes first, then the best-attested claims.
     Written with plain SQL so it never bumps `version` (a curator's open page stays valid).
     """
-    today = today or dt.datetime.now(dt.UTC).date()
     scope = "f.status IN ('unverified', 'needs_review')"
-    params: dict[str, object] = {
-        "counter": BIKE_VIEW_COUNTER,
-        "since_day": today - dt.timedelta(days=POPULARITY_DAYS),
-    }
+    params: dict[str, object] = popularity_params(today)
     if fitment_ids is not None:
         ids = sorted(set(fitment_ids))
         if not ids:
@@ -336,29 +355,22 @@ def refresh_stats(
     result = session.execute(
         text(
             f"""
-            WITH views AS (
-                SELECT CAST(dimension AS integer) AS vehicle_id, sum(value) AS n
-                FROM metric_counters
-                WHERE name = :counter AND day >= :since_day AND dimension ~ '^[0-9]{{1,9}}$'
-                GROUP BY 1
-            ), stats AS (
+            WITH popular AS ({POPULARITY}), stats AS (
                 SELECT f.id,
                        (SELECT count(DISTINCT e.import_batch_id) FROM fitment_evidence e
                         WHERE e.fitment_id = f.id AND e.kind = 'import' AND e.supports) AS sources,
-                       coalesce(v.n, 0) AS views
-                FROM fitments f LEFT JOIN views v ON v.vehicle_id = f.vehicle_id
+                       v.popularity
+                FROM fitments f LEFT JOIN popular v ON v.vehicle_id = f.vehicle_id
                 WHERE {scope}
             )
             UPDATE fitments f
             SET source_count = least(s.sources, 32767),
-                queue_priority = 10 * least(99, round(10 * log(1 + s.views)))::integer
-                                 + least(s.sources, 9),
+                queue_priority = {priority("s.sources", "s.popularity")},
                 updated_at = f.updated_at
             FROM stats s
             WHERE f.id = s.id
               AND (f.source_count, f.queue_priority) IS DISTINCT FROM (
-                  least(s.sources, 32767),
-                  10 * least(99, round(10 * log(1 + s.views)))::integer + least(s.sources, 9))
+                  least(s.sources, 32767), {priority("s.sources", "s.popularity")})
             """  # noqa: S608 - `scope` is built from constants above, values are bound
         ),
         params,

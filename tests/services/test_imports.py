@@ -3,6 +3,7 @@ evidence, re-import writes nothing, names resolve through aliases and keys."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -20,11 +21,13 @@ from app.models import (
     ImportSourceMapping,
     Make,
     MakeAlias,
+    MetricCounter,
     Part,
     Vehicle,
 )
 from app.services import imports
 from app.services.names import name_key, slugify
+from app.services.queue import BIKE_VIEW_COUNTER, refresh_stats
 from importers.sources import READER
 from tests.public import conftest as public_fixtures
 from tests.services import imports_support
@@ -113,6 +116,33 @@ def test_commit_writes_fitments_with_evidence_per_claim(
         select(ImportChange.entity, func.count()).group_by(ImportChange.entity)
     ).all()
     assert dict(logged) == {"make": 1, "model": 1, "brand": 1, "part": 1, "vehicle": 6}
+
+
+def test_new_fitments_enter_the_queue_at_their_final_priority(
+    importer: Importer, db_session: Session, build: Any
+) -> None:
+    make = build.make("Honda")
+    vehicle = build.vehicles(build.model(make, "CBR600RR"), [2015])[2015]
+    db_session.add(
+        MetricCounter(
+            day=dt.datetime.now(dt.UTC).date(),
+            name=BIKE_VIEW_COUNTER,
+            dimension=str(vehicle.id),
+            value=500,
+        )
+    )
+    db_session.flush()
+    importer.commit(SHEET)
+
+    stats = {
+        year: (sources, priority)
+        for year, sources, priority in db_session.execute(
+            select(Vehicle.year, Fitment.source_count, Fitment.queue_priority).join(Fitment.vehicle)
+        )
+    }
+    assert stats[2015] == (1, 10 * 27 + 1)  # 500 views → popularity bucket 27, one source
+    assert stats[2016] == (1, 1)  # no views yet
+    assert refresh_stats(db_session) == 0  # the queue refresh has nothing left to rewrite
 
 
 def test_reimporting_the_same_file_writes_nothing_and_says_so(

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.services import queue
 from app.services.imports.clock import PhaseClock
 from app.services.imports.staging import rowcount
 
@@ -116,9 +117,16 @@ def samples(
     session: Session, found: dict[str, int], limit: int = 20
 ) -> dict[str, list[dict[str, Any]]]:
     """A few new fitments and every kind of change, named as the file names them (only the
-    classes `found` counts any of: each query scans every claim)."""
+    classes `found` counts any of: each query scans every claim).
+
+    The first `limit` lines of a class are found in imp_fits alone (a top-N scan); only
+    their claims are joined to the names, not a million of them.
+    """
     query = text(
         """
+        WITH first_lines AS (
+            SELECT line_no FROM imp_fits WHERE cls = :cls ORDER BY line_no LIMIT :limit
+        )
         SELECT f.cls, f.line_no, b.name AS brand, p.mpn, k.name AS make, m.name AS model,
                v.year, v.variant, v.market, f.position, f.old_qty, f.qty, f.old_note, f.note,
                f.old_status
@@ -128,7 +136,7 @@ def samples(
         JOIN imp_vehicles v ON v.ref = f.vehicle_ref
         JOIN imp_models m ON m.ref = v.model_ref
         JOIN imp_makes k ON k.ref = m.make_ref
-        WHERE f.cls = :cls
+        WHERE f.cls = :cls AND f.line_no <= (SELECT max(line_no) FROM first_lines)
         ORDER BY f.line_no, v.year
         LIMIT :limit
         """
@@ -160,13 +168,22 @@ def apply(session: Session, batch_id: int, clock: PhaseClock | None = None) -> d
 
 
 def _write_fitments(session: Session, params: dict[str, Any]) -> dict[str, int]:
+    # A new fitment has one source (this batch) and enters the verification queue at its
+    # final priority: the queue refresh after the commit finds nothing to rewrite.
     inserted = rowcount(
         session.execute(
             text(
-                "INSERT INTO fitments (id, part_id, vehicle_id, position, qty, note) "
-                "SELECT fitment_id, part_key, vehicle_key, position, coalesce(qty, 1), note "
-                "FROM imp_fits WHERE cls = 'new'"
-            )
+                f"""
+                INSERT INTO fitments
+                    (id, part_id, vehicle_id, position, qty, note, source_count, queue_priority)
+                WITH popular AS ({queue.POPULARITY})
+                SELECT f.fitment_id, f.part_key, f.vehicle_key, f.position, coalesce(f.qty, 1),
+                       f.note, 1, {queue.priority("1", "v.popularity")}
+                FROM imp_fits f LEFT JOIN popular v ON v.vehicle_id = f.vehicle_key
+                WHERE f.cls = 'new'
+                """  # noqa: S608 - fragments are constants of the queue module
+            ),
+            queue.popularity_params(),
         )
     )
     updated = rowcount(
