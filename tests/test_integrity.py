@@ -168,6 +168,60 @@ def test_a_parent_in_use_by_an_open_transaction_cannot_be_deleted_under_it(
         assert left == (0,)  # the committed fitments went with their part
 
 
+@pytest.mark.parametrize("parent", ["part", "fitment"])
+def test_a_parent_deleted_while_the_check_waits_fails_the_check(
+    fresh_database: Any, parent: str
+) -> None:
+    """The check's lock waits for a transaction deleting the parent; once that commits the
+    parent is gone and the insert is refused (a part: a distinct-key check; a fitment: the
+    one-pass check of evidence)."""
+    dsn, ids = _committed_database(fresh_database)
+    with psycopg.connect(dsn) as importer, psycopg.connect(dsn) as curator:
+        row = importer.execute(
+            "WITH b AS (INSERT INTO import_batches (source, format, filename, sha256)"
+            " VALUES ('Vendor', 'fitments', 'f.csv', repeat('0', 64)) RETURNING id),"
+            " f AS (INSERT INTO fitments (part_id, vehicle_id) VALUES (%s, %s) RETURNING id)"
+            " SELECT b.id, f.id FROM b, f",
+            (ids["other_part"], ids["vehicle"]),
+        ).fetchone()
+        importer.commit()
+        assert row is not None
+        batch, fitment = row
+        if parent == "part":
+            delete = ("DELETE FROM parts WHERE id = %s", ids["part"])
+            insert = (
+                "INSERT INTO fitments (part_id, vehicle_id) VALUES (%s, %s)",
+                (ids["part"], ids["vehicle"]),
+            )
+            constraint = "fk_fitments_part_id_parts"
+        else:
+            delete = ("DELETE FROM fitments WHERE id = %s", fitment)
+            insert = (
+                "INSERT INTO fitment_evidence (fitment_id, kind, import_batch_id, line_no)"
+                " VALUES (%s, 'import', %s, 2)",
+                (fitment, batch),
+            )
+            constraint = "fk_fitment_evidence_fitment_id_fitments"
+        curator.execute(delete[0], (delete[1],))  # holds the row until it commits
+        refused: list[BaseException] = []
+
+        def insert_child() -> None:
+            try:
+                importer.execute(*insert)
+            except psycopg.Error as exc:
+                refused.append(exc)
+
+        waiter = threading.Thread(target=insert_child)
+        waiter.start()
+        waiter.join(0.3)
+        assert waiter.is_alive()  # the check waits for the deleting transaction
+        curator.commit()
+        waiter.join(10)
+        assert len(refused) == 1 and isinstance(refused[0], errors.ForeignKeyViolation)
+        assert refused[0].diag.constraint_name == constraint
+        importer.rollback()
+
+
 def _committed_database(fresh_database: Any) -> tuple[str, dict[str, int]]:
     """A migrated database with a committed part (and another) and vehicle: (dsn, ids)."""
     from flask_migrate import upgrade

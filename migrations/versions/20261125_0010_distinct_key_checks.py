@@ -88,7 +88,27 @@ def _check_many(name: str, child: str, column: str, parent: str, rows: str) -> s
 
 
 def _check_few(name: str, child: str, column: str, parent: str, rows: str) -> str:
-    """About one child per parent: 0009's join lock and per-row probe."""
+    """About one child per parent (a fitment's evidence): one pass over the rows finds
+    every parent and notes those another transaction created; only those are locked, and
+    the lock must still find each of them (a parent deleted meanwhile fails the check)."""
+    return f"""
+    SELECT count(*), count(p.id),
+           array_agg(DISTINCT p.id) FILTER (WHERE p.xmin <> pg_current_xact_id()::xid)
+    INTO total, present, keys
+    FROM {rows} n LEFT JOIN {parent} p ON p.id = n.{column};
+    IF keys IS NOT NULL THEN
+        PERFORM 1 FROM {parent} p WHERE p.id = ANY(keys) FOR KEY SHARE OF p;
+        GET DIAGNOSTICS locked = ROW_COUNT;
+    END IF;
+    IF present < total OR locked < coalesce(cardinality(keys), 0) THEN
+        SELECT n.{column} INTO missing FROM {rows} n
+        WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = n.{column})
+        LIMIT 1;{_raise(name, child, column, parent)}
+    END IF;"""
+
+
+def _previous_few(name: str, child: str, column: str, parent: str, rows: str) -> str:
+    """0009's form: lock by join, then one probe per row."""
     return f"""
     PERFORM 1 FROM {parent} p JOIN {rows} n ON p.id = n.{column}
     WHERE p.xmin <> pg_current_xact_id()::xid
@@ -114,6 +134,8 @@ DECLARE
     missing bigint;
     keys bigint[];
     present bigint;
+    total bigint;
+    locked bigint := 0;
 BEGIN{body}
     RETURN NULL;
 END
@@ -124,7 +146,7 @@ def _previous_function(child: str, event: str) -> str:
     """0009's checks (a per-row probe for every reference), locking in the join form of
     `_check_few`, for downgrade."""
     body = "".join(
-        _check_few(name, child, column, parent, _rows(column, event)).replace(
+        _previous_few(name, child, column, parent, _rows(column, event)).replace(
             "WHERE NOT EXISTS",
             f"WHERE {'n.' + column + ' IS NOT NULL AND ' if nullable else ''}NOT EXISTS",
         )
