@@ -167,6 +167,10 @@ def _pages(app: Any, conn: psycopg.Connection, client: Any) -> list[tuple[str, s
             _filter_url(app, "fitments", "Status", "equals", "needs_review"),
         ),
         (
+            "fitments: status = unverified",
+            _filter_url(app, "fitments", "Status", "equals", "unverified"),
+        ),
+        (
             "fitments: brand = EBC Brakes",
             _filter_url(app, "fitments", "Brand", "equals", "EBC Brakes"),
         ),

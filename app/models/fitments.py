@@ -90,7 +90,14 @@ class Fitment(Base):
             "(status = 'verified') = (verified_at IS NOT NULL)", name="verified_has_time"
         ),
         Index("ix_fitments_vehicle_status", "vehicle_id", "status"),
-        Index("ix_fitments_status_id", "status", "id"),
+        # Only statuses a curator set: `unverified` (most open fitments, every import's)
+        # is found newest first by walking the primary key (migration 0011).
+        Index(
+            "ix_fitments_status_id",
+            "status",
+            "id",
+            postgresql_where="status <> 'unverified'",
+        ),
         CheckConstraint("source_count >= 0", name="source_count_not_negative"),
         # The verification queue: one segment per open status, walked in priority order
         # (keyset pagination), and the same with the "number of sources" filter in front.
