@@ -150,7 +150,13 @@ def run_command(
         with _progress("Previewing" if dry_run else "Importing", total) as progress:
             if dry_run:
                 imports.preview(
-                    session, storage, READER, batch, this_year=_this_year(), progress=progress
+                    session,
+                    storage,
+                    READER,
+                    batch,
+                    this_year=_this_year(),
+                    progress=progress,
+                    cache=imports.parse_cache(current_app.config),
                 )
             else:
                 imports.commit(
@@ -161,6 +167,7 @@ def run_command(
                     this_year=_this_year(),
                     actor_id=None,
                     progress=progress,
+                    cache=imports.parse_cache(current_app.config),
                 )
                 refresh_soon(session)
     except imports.ImportProblem as exc:
@@ -190,6 +197,7 @@ def commit_command(batch_id: int) -> None:
                 this_year=_this_year(),
                 actor_id=None,
                 progress=progress,
+                cache=imports.parse_cache(current_app.config),
             )
     except imports.ImportProblem as exc:
         raise _fail(exc) from exc

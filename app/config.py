@@ -76,6 +76,7 @@ class Settings:
     public_base_url: str
     max_upload_mb: int
     import_inline_max_mb: float
+    import_parse_cache_mb: float
     integrations: dict[str, Any]  # Resend/outbox, retailers, Sentry, jobs: see below
     public_site: dict[str, Any]  # page cache, degraded mode, search/offer settings: see below
 
@@ -124,6 +125,7 @@ class Settings:
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
             max_upload_mb=_env_int("MAX_UPLOAD_MB", 200),
             import_inline_max_mb=_env_float("IMPORT_INLINE_MAX_MB", 2.0),
+            import_parse_cache_mb=_env_float("IMPORT_PARSE_CACHE_MB", 2048.0),
             integrations=integration_settings(),
             public_site=public_site_settings(),
         )
@@ -155,6 +157,9 @@ class Settings:
             # Import files up to this size are previewed/committed in the request; bigger
             # ones run in the worker with a live progress page.
             "IMPORT_INLINE_MAX_BYTES": int(self.import_inline_max_mb * 1024 * 1024),
+            # Parsed import files kept on local disk (instance/import-cache) so a commit
+            # after its preview, or a re-import, skips parsing; 0 switches it off.
+            "IMPORT_PARSE_CACHE_MB": self.import_parse_cache_mb,
             **self.integrations,
             **self.public_site,
             "PUBLIC_BASE_URL": self.public_base_url,

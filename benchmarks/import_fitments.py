@@ -170,6 +170,7 @@ def child(url: str, path: Path) -> None:
             batch,
             this_year=dt.datetime.now(dt.UTC).year,
             actor_id=None,
+            cache=imports.parse_cache(app.config),
         )
         session.commit()
         elapsed = time.perf_counter() - started

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from app.services.imports import staging
 from importers.base import FileSource
 from importers.ebay import EbayCompatibility
 from importers.fitments import FitmentSheet
@@ -36,8 +39,23 @@ def open_source(
     return SOURCES[format_name](path, info, mapping, this_year=this_year)
 
 
+@functools.cache
+def code_version() -> str:
+    """A digest of the importer modules and the staging row shapes: what a parse's result
+    depends on besides the file, the mapping and the year (the parse cache's key)."""
+    digest = hashlib.sha256()
+    for module in [*sorted(Path(__file__).parent.glob("*.py")), Path(staging.__file__)]:
+        digest.update(module.name.encode())
+        digest.update(module.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 class Reader:
     """The FileReader the import service takes (app/services/imports/batches.py)."""
+
+    @property
+    def version(self) -> str:
+        return code_version()
 
     def inspect(self, path: Path) -> FileInfo:
         return inspect(path)

@@ -196,7 +196,14 @@ class ImportWizardView(SecuredBaseView):
         try:
             imports.save_mapping(session, batch, READER, mapping, user_id=current_user.id)
             if self._inline(batch):
-                imports.preview(session, self._storage(), READER, batch, this_year=_this_year())
+                imports.preview(
+                    session,
+                    self._storage(),
+                    READER,
+                    batch,
+                    this_year=_this_year(),
+                    cache=imports.parse_cache(current_app.config),
+                )
             else:
                 batch.counts = {"progress": {"phase": "queued", "done": 0, "total": 0}}
                 batch.job_id = jobs.defer(
@@ -261,6 +268,7 @@ class ImportWizardView(SecuredBaseView):
                     batch,
                     this_year=_this_year(),
                     actor_id=current_user.id,
+                    cache=imports.parse_cache(current_app.config),
                 )
             except imports.ImportProblem as exc:
                 session.rollback()

@@ -57,6 +57,7 @@ def run(batch_id: int, action: str, actor_id: int | None = None) -> str:
         log.warning("import job for unknown batch %s", batch_id)
         return "missing"
     storage = from_config(current_app.config)
+    cache = imports.parse_cache(current_app.config)
     this_year = dt.datetime.now(dt.UTC).year
     with db.engine.connect() as connection:
         side = connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -73,11 +74,18 @@ def run(batch_id: int, action: str, actor_id: int | None = None) -> str:
                     this_year=this_year,
                     actor_id=actor_id,
                     progress=progress,
+                    cache=cache,
                 )
                 curation.refresh_soon(session)
             else:
                 imports.preview(
-                    session, storage, READER, batch, this_year=this_year, progress=progress
+                    session,
+                    storage,
+                    READER,
+                    batch,
+                    this_year=this_year,
+                    progress=progress,
+                    cache=cache,
                 )
             session.commit()
         except imports.ImportProblem as exc:

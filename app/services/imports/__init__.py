@@ -21,6 +21,8 @@ from app.services.imports.batches import (
 )
 from app.services.imports.errors import ImportProblem
 from app.services.imports.export import ExportFilter, export_rows
+from app.services.imports.parsecache import ParseCache
+from app.services.imports.parsecache import from_config as parse_cache
 from app.services.imports.pipeline import Analysis, commit, preview
 from app.services.imports.report import safe_cell, write_csv_rows
 from app.services.imports.undo import undo
@@ -31,6 +33,7 @@ __all__ = [
     "ExportFilter",
     "FileReader",
     "ImportProblem",
+    "ParseCache",
     "clean_filename",
     "clean_source",
     "commit",
@@ -39,6 +42,7 @@ __all__ = [
     "headers_of",
     "local_copy",
     "mark_failed",
+    "parse_cache",
     "preview",
     "remembered_mapping",
     "safe_cell",

@@ -33,6 +33,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class FileReader(Protocol):
     """What the service needs from the importers package (see importers.sources.Reader)."""
 
+    # A digest of the code that turns files into rows: part of the parse cache's key.
+    @property
+    def version(self) -> str: ...
+
     def inspect(self, path: Path) -> Any: ...
 
     def detect_format(self, headers: list[str]) -> str | None: ...

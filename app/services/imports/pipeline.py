@@ -8,9 +8,11 @@ transaction, serialized with other commits and undos by an advisory lock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -22,6 +24,7 @@ from app.services.imports import claims, offers, report, resolve
 from app.services.imports.batches import FileReader, local_copy
 from app.services.imports.clock import PhaseClock
 from app.services.imports.errors import ImportProblem
+from app.services.imports.parsecache import ParseCache
 from app.services.imports.staging import ENTITY_SHAPES, Progress, RowSource, stage
 
 # One import commit or undo at a time: they create makes/parts/vehicles that others may be
@@ -40,8 +43,52 @@ class Analysis:
     clock: PhaseClock = field(default_factory=PhaseClock)
 
 
+@dataclass
+class _Parsed:
+    """The batch's rows: a source to parse, or a cached parse (`blocks` of COPY text);
+    `keep` receives the COPY text of a parse worth caching."""
+
+    source: RowSource
+    blocks: Iterable[str] | None = None
+    keep: IO[str] | None = None
+
+
 def _noop(done: int, total: int) -> None:
     return None
+
+
+@contextlib.contextmanager
+def _parsed(
+    storage: Storage,
+    reader: FileReader,
+    batch: ImportBatch,
+    *,
+    this_year: int,
+    cache: ParseCache | None,
+) -> Iterator[_Parsed]:
+    """The batch's rows from the parse cache when an identical parse is kept there (no
+    download, no parsing), else from its stored file (parsed, and kept if big)."""
+    key = None
+    if cache is not None and cache.wants(batch.size_bytes or 0):
+        key = cache.key(
+            sha256=batch.sha256,
+            format_name=batch.format,
+            mapping=batch.mapping or {},
+            this_year=this_year,
+            version=reader.version,
+        )
+        hit = cache.load(key)
+        if hit is not None:
+            yield _Parsed(hit, blocks=hit.copy_text())
+            return
+    with local_copy(storage, batch) as path:
+        source = reader.open(path, batch.format, batch.mapping, this_year=this_year)
+        if cache is None or key is None:
+            yield _Parsed(source)
+            return
+        with cache.recording(key) as recording:
+            yield _Parsed(source, keep=recording.text)
+            recording.source = source
 
 
 def _year_warnings(session: Session) -> list[tuple[Any, ...]]:
@@ -114,7 +161,7 @@ def _is_repeat(session: Session, batch: ImportBatch) -> bool:
 def _analyse(
     session: Session,
     batch: ImportBatch,
-    source: RowSource,
+    parsed: _Parsed,
     *,
     write: bool,
     now: dt.datetime,
@@ -122,8 +169,10 @@ def _analyse(
 ) -> Analysis:
     session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     found = Analysis()
-    with found.clock.phase("read and stage"):
-        stage(session, source, progress=progress)
+    source = parsed.source
+    phase = "read and stage" if parsed.blocks is None else "stage the kept parse"
+    with found.clock.phase(phase):
+        stage(session, source, progress=progress, blocks=parsed.blocks, keep=parsed.keep)
     progress(source.total_lines, source.total_lines)
     if batch.format == "retailer_feed":
         _analyse_feed(session, batch, found, write=write, now=now)
@@ -238,14 +287,15 @@ def preview(
     this_year: int,
     now: dt.datetime | None = None,
     progress: Progress = _noop,
+    cache: ParseCache | None = None,
 ) -> Analysis:
-    """Analyse the batch without touching catalog tables; the batch becomes `previewed`."""
+    """Analyse the batch without touching catalog tables; the batch becomes `previewed`.
+    With a `cache`, a big file's parse is kept for its commit (and re-imports)."""
     if batch.status not in {"mapped", "previewed", "failed"}:
         raise ImportProblem(f"Batch #{batch.id} is {batch.status}: there is nothing to preview.")
     now = now or dt.datetime.now(dt.UTC)
-    with local_copy(storage, batch) as path:
-        source = reader.open(path, batch.format, batch.mapping, this_year=this_year)
-        found = _analyse(session, batch, source, write=False, now=now, progress=progress)
+    with _parsed(storage, reader, batch, this_year=this_year, cache=cache) as parsed:
+        found = _analyse(session, batch, parsed, write=False, now=now, progress=progress)
     error_key = report.store_error_report(session, storage)
     _drop_temp(session)
     found.details["summary"] = _summary_line(found.counts, batch.format, committed=False)
@@ -269,17 +319,18 @@ def commit(
     actor_id: int | None,
     now: dt.datetime | None = None,
     progress: Progress = _noop,
+    cache: ParseCache | None = None,
 ) -> Analysis:
     """Write the batch in the caller's transaction (set-based), with evidence and an audit
-    row. On any error the caller rolls back: nothing of the batch is left half-written."""
+    row. On any error the caller rolls back: nothing of the batch is left half-written.
+    With a `cache`, a parse kept by the preview (or an earlier import) is reused."""
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
     session.refresh(batch)
     if batch.status not in {"mapped", "previewed", "committing", "failed"}:
         raise ImportProblem(f"Batch #{batch.id} is {batch.status}: it cannot be committed.")
     now = now or dt.datetime.now(dt.UTC)
-    with local_copy(storage, batch) as path:
-        source = reader.open(path, batch.format, batch.mapping, this_year=this_year)
-        found = _analyse(session, batch, source, write=True, now=now, progress=progress)
+    with _parsed(storage, reader, batch, this_year=this_year, cache=cache) as parsed:
+        found = _analyse(session, batch, parsed, write=True, now=now, progress=progress)
     error_key = report.store_error_report(session, storage)
     _drop_temp(session)
     found.details["summary"] = _summary_line(found.counts, batch.format, committed=True)

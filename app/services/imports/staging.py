@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 ISSUE_COLUMNS = ("issue_column", "issue_value", "issue_reason", "severity")
+BLOCK_ROWS = 20_000  # rows per COPY write (and per progress report)
 
 # column name → SQL type, in the order importers emit tuples.
 FITMENT_ROW = (
@@ -194,46 +195,69 @@ def _fitment_line(row: Row) -> str:
     )
 
 
-def copy_rows(
-    session: Session,
-    table: str,
-    shape: Shape,
-    rows: Iterable[Row],
-    *,
-    progress: Progress = _noop,
-    total: int = 0,
-    every: int = 20_000,
-) -> int:
+def copy_rows(session: Session, table: str, shape: Shape, rows: Iterable[Row]) -> int:
     """COPY rows (text format, written in batches) into a TEMP table on the session's own
     connection; returns how many went in."""
-    columns = ", ".join(col for col, _ in shape)
+    return copy_text(session, table, shape, text_blocks(rows, shape))
+
+
+def text_blocks(
+    rows: Iterable[Row], shape: Shape, progress: Progress = _noop, total: int = 0
+) -> Iterator[str]:
+    """Rows as COPY text, BLOCK_ROWS lines at a time (progress after each block)."""
     line = _fitment_line if shape is FITMENT_ROW else _generic_line
-    count = 0
     buffer: list[str] = []
+    for row in rows:
+        buffer.append(line(row))
+        if len(buffer) >= BLOCK_ROWS:
+            yield "".join(buffer)
+            buffer.clear()
+            progress(int(row[0] or 0), total)
+    if buffer:
+        yield "".join(buffer)
+
+
+def copy_text(session: Session, table: str, shape: Shape, blocks: Iterable[str]) -> int:
+    """COPY blocks of COPY text (whole lines) into a TEMP table on the session's own
+    connection; returns how many lines went in."""
+    columns = ", ".join(col for col, _ in shape)
+    count = 0
     cursor = raw_connection(session).cursor()
     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            buffer.append(line(row))
-            count += 1
-            if count % every == 0:
-                copy.write("".join(buffer))
-                buffer.clear()
-                progress(int(row[0] or 0), total)
-        if buffer:
-            copy.write("".join(buffer))
+        for block in blocks:
+            copy.write(block)
+            count += block.count("\n")
     cursor.close()
     return count
 
 
+def _tee(blocks: Iterable[str], keep: IO[str]) -> Iterator[str]:
+    for block in blocks:
+        keep.write(block)
+        yield block
+
+
 def stage(
-    session: Session, source: RowSource, *, progress: Progress = _noop
+    session: Session,
+    source: RowSource,
+    *,
+    progress: Progress = _noop,
+    blocks: Iterable[str] | None = None,
+    keep: IO[str] | None = None,
 ) -> tuple[int, Entities]:
-    """Stream the source's rows into imp_rows and its entities into imp_<entity> tables."""
+    """Stream the source's rows into imp_rows and its entities into imp_<entity> tables.
+
+    `blocks`: the rows as ready COPY text (a cached parse, app/services/imports/
+    parsecache.py) instead of the source's rows; `keep`: where to copy that text as it
+    goes (to cache it).
+    """
     shape = ROW_SHAPES[source.format]
     create_temp(session, "imp_rows", shape)
-    count = copy_rows(
-        session, "imp_rows", shape, source.rows(), progress=progress, total=source.total_lines
-    )
+    if blocks is None:
+        blocks = text_blocks(source.rows(), shape, progress, source.total_lines)
+    if keep is not None:
+        blocks = _tee(blocks, keep)
+    count = copy_text(session, "imp_rows", shape, blocks)
     entities = source.entities()
     for name, entity_shape in ENTITY_SHAPES.items():
         create_temp(session, f"imp_{name}", entity_shape, ENTITY_ID_COLUMNS[name])
