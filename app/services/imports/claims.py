@@ -106,11 +106,16 @@ def build(session: Session, *, source_batch_ids: list[int], assign_ids: bool) ->
 
 
 def counts(session: Session) -> dict[str, int]:
-    """Fitments per class."""
-    found: dict[str, int] = dict(
-        session.execute(text("SELECT cls, count(*) FROM imp_fits GROUP BY cls")).all()
-    )
-    return {cls: int(found.get(cls, 0)) for cls in CLASSES}
+    """Fitments per class, and `repeated`: how many of those to write several lines claim."""
+    found: dict[str, int] = {}
+    repeated = 0
+    for cls, several, number in session.execute(
+        text("SELECT cls, claims > 1, count(*) FROM imp_fits GROUP BY 1, 2")
+    ):
+        found[cls] = found.get(cls, 0) + int(number)
+        if several and cls != "unchanged":
+            repeated += int(number)
+    return {**{cls: found.get(cls, 0) for cls in CLASSES}, "repeated": repeated}
 
 
 def samples(
@@ -152,14 +157,18 @@ def samples(
     return picked
 
 
-def apply(session: Session, batch_id: int, clock: PhaseClock | None = None) -> dict[str, int]:
-    """Write the classified claims: new fitments, updates (logged for undo), evidence."""
+def apply(
+    session: Session, batch_id: int, found: dict[str, int], clock: PhaseClock | None = None
+) -> dict[str, int]:
+    """Write the classified claims: new fitments, updates (logged for undo), evidence.
+    `found` (from `counts`) skips statements that would scan every claim to write nothing
+    (a re-import writes nothing at all)."""
     clock = clock or PhaseClock()
     params = {"batch": batch_id}
     with clock.phase("write fitments"):
-        counts = _write_fitments(session, params)
+        counts = _write_fitments(session, params, found)
     with clock.phase("write evidence"):
-        counts["evidence_added"] = _write_evidence(session, params)
+        counts["evidence_added"] = _write_evidence(session, params, found)
     if counts["fitments_created"] + counts["evidence_added"] > BULK_ROWS:
         with clock.phase("analyze"):
             session.execute(text("ANALYZE fitments"))  # the next import plans on fresh numbers
@@ -167,10 +176,31 @@ def apply(session: Session, batch_id: int, clock: PhaseClock | None = None) -> d
     return counts
 
 
-def _write_fitments(session: Session, params: dict[str, Any]) -> dict[str, int]:
-    # A new fitment has one source (this batch) and enters the verification queue at its
-    # final priority: the queue refresh after the commit finds nothing to rewrite.
-    inserted = rowcount(
+def _write_fitments(
+    session: Session, params: dict[str, Any], found: dict[str, int]
+) -> dict[str, int]:
+    inserted = updated = 0
+    if found.get("new"):
+        inserted = _insert_new(session)
+    if found.get("updated"):
+        updated = _update_changed(session, params)
+    if found.get("corroborated") or found.get("conflict"):
+        session.execute(
+            text(
+                "INSERT INTO import_changes (import_batch_id, entity, entity_id, action, after) "
+                "SELECT :batch, 'fitment', fitment_id, 'corroborated', "
+                "jsonb_build_object('version', old_version) FROM imp_fits "
+                "WHERE cls IN ('corroborated', 'conflict')"
+            ),
+            params,
+        )
+    return {"fitments_created": inserted, "fitments_updated": updated}
+
+
+def _insert_new(session: Session) -> int:
+    """New fitments have one source (this batch) and enter the verification queue at their
+    final priority: the queue refresh after the commit finds nothing to rewrite."""
+    return rowcount(
         session.execute(
             text(
                 f"""
@@ -186,7 +216,11 @@ def _write_fitments(session: Session, params: dict[str, Any]) -> dict[str, int]:
             queue.popularity_params(),
         )
     )
-    updated = rowcount(
+
+
+def _update_changed(session: Session, params: dict[str, Any]) -> int:
+    """Open fitments the file gives another quantity or note (the old values logged)."""
+    return rowcount(
         session.execute(
             text(
                 """
@@ -210,57 +244,53 @@ def _write_fitments(session: Session, params: dict[str, Any]) -> dict[str, int]:
             params,
         )
     )
-    session.execute(
-        text(
-            "INSERT INTO import_changes (import_batch_id, entity, entity_id, action, after) "
-            "SELECT :batch, 'fitment', fitment_id, 'corroborated', "
-            "jsonb_build_object('version', old_version) FROM imp_fits "
-            "WHERE cls IN ('corroborated', 'conflict')"
-        ),
-        params,
-    )
-    return {"fitments_created": inserted, "fitments_updated": updated}
 
 
-def _write_evidence(session: Session, params: dict[str, Any]) -> int:
-    evidence = rowcount(
-        session.execute(
-            text(
-                f"""
-                INSERT INTO fitment_evidence
-                    (fitment_id, kind, supports, import_batch_id, line_no, raw_text, note)
-                SELECT f.fitment_id, 'import', true, :batch, r.line_no, r.raw_text,
-                       {CONFLICT_NOTE}
-                FROM imp_fits f
-                JOIN imp_rows r ON r.line_no = f.line_no AND r.issue_reason IS NULL
-                WHERE f.claims = 1 AND f.cls <> 'unchanged'
-                ORDER BY f.fitment_id
-                """  # noqa: S608 - CONFLICT_NOTE is a constant
-            ),
-            params,
+def _write_evidence(session: Session, params: dict[str, Any], found: dict[str, int]) -> int:
+    """One evidence row per claim of every fitment this batch writes or confirms. A fitment
+    one line claims (nearly all) takes that line's text straight from imp_fits' line; those
+    several lines claim are matched claim by claim."""
+    evidence = 0
+    if any(found.get(cls) for cls in CLASSES if cls != "unchanged"):
+        evidence += rowcount(
+            session.execute(
+                text(
+                    f"""
+                    INSERT INTO fitment_evidence
+                        (fitment_id, kind, supports, import_batch_id, line_no, raw_text, note)
+                    SELECT f.fitment_id, 'import', true, :batch, r.line_no, r.raw_text,
+                           {CONFLICT_NOTE}
+                    FROM imp_fits f
+                    JOIN imp_rows r ON r.line_no = f.line_no AND r.issue_reason IS NULL
+                    WHERE f.claims = 1 AND f.cls <> 'unchanged'
+                    ORDER BY f.fitment_id
+                    """  # noqa: S608 - CONFLICT_NOTE is a constant
+                ),
+                params,
+            )
         )
-    )
-    evidence += rowcount(
-        session.execute(
-            text(
-                f"""
-                INSERT INTO fitment_evidence
-                    (fitment_id, kind, supports, import_batch_id, line_no, raw_text, note)
-                SELECT f.fitment_id, 'import', true, :batch, r.line_no, r.raw_text,
-                       {CONFLICT_NOTE}
-                FROM imp_rows r
-                CROSS JOIN LATERAL unnest(r.vehicle_refs) AS u(ref)
-                JOIN imp_parts p ON p.ref = r.part_ref
-                JOIN imp_vehicles v ON v.ref = u.ref
-                JOIN imp_fits f ON f.part_key = p.part_id AND f.vehicle_key = v.vehicle_id
-                               AND f.position = r.position
-                WHERE r.issue_reason IS NULL AND r.part_ref IS NOT NULL
-                  AND f.claims > 1 AND f.cls <> 'unchanged'
-                ORDER BY f.fitment_id, r.line_no
-                ON CONFLICT DO NOTHING
-                """  # noqa: S608 - CONFLICT_NOTE is a constant
-            ),
-            params,
+    if found.get("repeated"):
+        evidence += rowcount(
+            session.execute(
+                text(
+                    f"""
+                    INSERT INTO fitment_evidence
+                        (fitment_id, kind, supports, import_batch_id, line_no, raw_text, note)
+                    SELECT f.fitment_id, 'import', true, :batch, r.line_no, r.raw_text,
+                           {CONFLICT_NOTE}
+                    FROM imp_rows r
+                    CROSS JOIN LATERAL unnest(r.vehicle_refs) AS u(ref)
+                    JOIN imp_parts p ON p.ref = r.part_ref
+                    JOIN imp_vehicles v ON v.ref = u.ref
+                    JOIN imp_fits f ON f.part_key = p.part_id AND f.vehicle_key = v.vehicle_id
+                                   AND f.position = r.position
+                    WHERE r.issue_reason IS NULL AND r.part_ref IS NOT NULL
+                      AND f.claims > 1 AND f.cls <> 'unchanged'
+                    ORDER BY f.fitment_id, r.line_no
+                    ON CONFLICT DO NOTHING
+                    """  # noqa: S608 - CONFLICT_NOTE is a constant
+                ),
+                params,
+            )
         )
-    )
     return evidence

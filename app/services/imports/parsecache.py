@@ -139,7 +139,7 @@ class ParseCache:
     def _evict(self) -> None:
         """Drop the least recently used entries until the folder fits its limit (and
         leftovers of recordings a crash interrupted, once they are a day old)."""
-        for leftover in self.folder.glob(".*.partial"):
+        for leftover in [*self.folder.glob(".*.partial"), *self.folder.glob(".*.meta")]:
             with contextlib.suppress(OSError):
                 if time.time() - leftover.stat().st_mtime > STALE_PARTIAL_SECONDS:
                     leftover.unlink()

@@ -220,7 +220,7 @@ def _analyse_catalog(session: Session, batch: ImportBatch, found: Analysis, *, w
             found.counts.update(claims.counts(session))
             found.details["samples"] = claims.samples(session, found.counts)
         if write:
-            found.counts.update(claims.apply(session, batch.id, clock))
+            found.counts.update(claims.apply(session, batch.id, found.counts, clock))
         changes = sum(found.counts[c] for c in ("new", "updated", "conflict", "corroborated"))
     else:
         vehicles = found.details["new"]["vehicles"]["count"]
