@@ -93,14 +93,17 @@ def _check_few(name: str, child: str, column: str, parent: str, rows: str) -> st
     the lock must still find each of them (a parent deleted meanwhile fails the check)."""
     return f"""
     SELECT count(*), count(p.id),
-           array_agg(DISTINCT p.id) FILTER (WHERE p.xmin <> pg_current_xact_id()::xid)
+           array_agg(p.id) FILTER (WHERE p.xmin <> pg_current_xact_id()::xid)
     INTO total, present, keys
     FROM {rows} n LEFT JOIN {parent} p ON p.id = n.{column};
     IF keys IS NOT NULL THEN
+        -- distinct over these keys only (not a sort of every row, as DISTINCT in the
+        -- aggregate above would be)
+        SELECT count(DISTINCT k) INTO wanted FROM unnest(keys) AS u(k);
         PERFORM 1 FROM {parent} p WHERE p.id = ANY(keys) FOR KEY SHARE OF p;
         GET DIAGNOSTICS locked = ROW_COUNT;
     END IF;
-    IF present < total OR locked < coalesce(cardinality(keys), 0) THEN
+    IF present < total OR locked < wanted THEN
         SELECT n.{column} INTO missing FROM {rows} n
         WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = n.{column})
         LIMIT 1;{_raise(name, child, column, parent)}
@@ -135,6 +138,7 @@ DECLARE
     keys bigint[];
     present bigint;
     total bigint;
+    wanted bigint := 0;
     locked bigint := 0;
 BEGIN{body}
     RETURN NULL;

@@ -42,7 +42,7 @@ def build(session: Session, *, source_batch_ids: list[int], assign_ids: bool) ->
     """imp_fits: one row per fitment key with its class (and, on commit, its fitment id).
 
     One sort does the ordering: claims sorted by the fitments' unique key, first line first,
-    so DISTINCT ON keeps each key's first claim (and the window its claim count). New ids
+    so DISTINCT ON keeps each key's first claim (and the window sees if another follows). New ids
     (nextval, on commit, for new claims only) follow that key order as long as the join
     keeps it (a merge join, or a hash join probing with the claims, as the planner picks
     for a large file): then the inserts fill the (part, vehicle, position) index left to
@@ -72,10 +72,12 @@ def build(session: Session, *, source_batch_ids: list[int], assign_ids: bool) ->
                 JOIN imp_vehicles v ON v.ref = u.ref
                 WHERE r.issue_reason IS NULL AND r.part_ref IS NOT NULL
             ), claims AS (
-                -- One row per fitment key: the first line's values, and how many lines
-                -- claimed it (almost always one, and then evidence needs no second join).
+                -- One row per fitment key: the first line's values, and whether a later
+                -- line claims it too (rarely: then evidence needs a second join). The
+                -- window sorts as DISTINCT ON does: one sort for both.
                 SELECT DISTINCT ON (part_key, vehicle_key, position) *,
-                       count(*) OVER (PARTITION BY part_key, vehicle_key, position) AS claims
+                       lead(line_no) OVER (PARTITION BY part_key, vehicle_key, position
+                                           ORDER BY line_no) IS NOT NULL AS repeated
                 FROM ranked
                 ORDER BY part_key, vehicle_key, position, line_no
             )
@@ -110,7 +112,7 @@ def counts(session: Session) -> dict[str, int]:
     found: dict[str, int] = {}
     repeated = 0
     for cls, several, number in session.execute(
-        text("SELECT cls, claims > 1, count(*) FROM imp_fits GROUP BY 1, 2")
+        text("SELECT cls, repeated, count(*) FROM imp_fits GROUP BY 1, 2")
     ):
         found[cls] = found.get(cls, 0) + int(number)
         if several and cls != "unchanged":
@@ -249,7 +251,12 @@ def _update_changed(session: Session, params: dict[str, Any]) -> int:
 def _write_evidence(session: Session, params: dict[str, Any], found: dict[str, int]) -> int:
     """One evidence row per claim of every fitment this batch writes or confirms. A fitment
     one line claims (nearly all) takes that line's text straight from imp_fits' line; those
-    several lines claim are matched claim by claim."""
+    several lines claim are matched claim by claim.
+
+    No ORDER BY on the first: imp_rows is hashed and imp_fits read in its own order, which
+    is fitment id order for new fitments (build() numbers them in key order), so the
+    (fitment_id, …) index fills left to right without a sort of every claim.
+    """
     evidence = 0
     if any(found.get(cls) for cls in CLASSES if cls != "unchanged"):
         evidence += rowcount(
@@ -262,8 +269,7 @@ def _write_evidence(session: Session, params: dict[str, Any], found: dict[str, i
                            {CONFLICT_NOTE}
                     FROM imp_fits f
                     JOIN imp_rows r ON r.line_no = f.line_no AND r.issue_reason IS NULL
-                    WHERE f.claims = 1 AND f.cls <> 'unchanged'
-                    ORDER BY f.fitment_id
+                    WHERE NOT f.repeated AND f.cls <> 'unchanged'
                     """  # noqa: S608 - CONFLICT_NOTE is a constant
                 ),
                 params,
@@ -285,7 +291,7 @@ def _write_evidence(session: Session, params: dict[str, Any], found: dict[str, i
                     JOIN imp_fits f ON f.part_key = p.part_id AND f.vehicle_key = v.vehicle_id
                                    AND f.position = r.position
                     WHERE r.issue_reason IS NULL AND r.part_ref IS NOT NULL
-                      AND f.claims > 1 AND f.cls <> 'unchanged'
+                      AND f.repeated AND f.cls <> 'unchanged'
                     ORDER BY f.fitment_id, r.line_no
                     ON CONFLICT DO NOTHING
                     """  # noqa: S608 - CONFLICT_NOTE is a constant
