@@ -147,6 +147,7 @@ def child(url: str, path: Path) -> None:
                 "LOAD 'auto_explain'",
                 f"SET auto_explain.log_min_duration = {int(os.environ['BENCH_EXPLAIN_MS'])}",
                 "SET auto_explain.log_analyze = on",
+                "SET auto_explain.log_timing = off",  # per-node clocks would skew the figures
                 "SET auto_explain.log_nested_statements = on",
             ):
                 session.execute(db.text(setting))
