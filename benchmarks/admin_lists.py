@@ -189,6 +189,7 @@ def _pages(app: Any, conn: psycopg.Connection, client: Any) -> list[tuple[str, s
         ("queue: category Brake Pads", f"/admin/queue/?category={category}"),
         ("queue: category Brakes (tree)", f"/admin/queue/?category={root}"),
         ("queue: source batch", f"/admin/queue/?batch={batch}"),
+        ("queue: sources = 1", "/admin/queue/?sources=1"),
         ("queue: sources = 2", "/admin/queue/?sources=2"),
         ("queue: unverified, 3+ sources", "/admin/queue/?status=unverified&sources=3%2B"),
         ("queue: one part", f"/admin/queue/?part={part}"),

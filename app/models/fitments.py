@@ -100,7 +100,9 @@ class Fitment(Base):
         ),
         CheckConstraint("source_count >= 0", name="source_count_not_negative"),
         # The verification queue: one segment per open status, walked in priority order
-        # (keyset pagination), and the same with the "number of sources" filter in front.
+        # (keyset pagination), and the same with the "number of sources" filter in front
+        # for fitments without exactly one source (one source, the common case, is found
+        # by walking the first index: migration 0012).
         Index(
             "ix_fitments_queue",
             "status",
@@ -114,7 +116,7 @@ class Fitment(Base):
             "source_count",
             "queue_priority",
             "id",
-            postgresql_where="status IN ('unverified', 'needs_review')",
+            postgresql_where="status IN ('unverified', 'needs_review') AND source_count <> 1",
         ),
     )
 
