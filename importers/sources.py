@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,12 +43,16 @@ def open_source(
 
 @functools.cache
 def code_version() -> str:
-    """A digest of the importer modules and the staging row shapes: what a parse's result
-    depends on besides the file, the mapping and the year (the parse cache's key)."""
-    digest = hashlib.sha256()
-    for module in [*sorted(Path(__file__).parent.glob("*.py")), Path(staging.__file__)]:
-        digest.update(module.name.encode())
-        digest.update(module.read_bytes())
+    """A digest of everything a parse's result depends on besides the file, the mapping and
+    the year (the parse cache's key): the source of this package and of the app modules it
+    reaches (names, models, staging shapes — all of app/, to be safe), the Python version
+    and its Unicode tables (NFC, case folding)."""
+    digest = hashlib.sha256(f"{sys.version}|{unicodedata.unidata_version}".encode())
+    here = Path(__file__).resolve().parent
+    for package in (here, Path(staging.__file__).resolve().parents[2]):  # importers/, app/
+        for module in sorted(package.rglob("*.py")):
+            digest.update(str(module.relative_to(package.parent)).encode())
+            digest.update(module.read_bytes())
     return digest.hexdigest()[:16]
 
 

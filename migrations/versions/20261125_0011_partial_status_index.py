@@ -22,16 +22,24 @@ branch_labels = None
 depends_on = None
 
 
+def _rebuild(name: str, columns: str, where: str | None) -> None:
+    """Replace index `name` by one over `columns` (WHERE `where`) without blocking readers or
+    writers of fitments: built CONCURRENTLY under a temporary name (outside the migration's
+    transaction), the old one dropped CONCURRENTLY, the new one renamed."""
+    temporary = f"{name}_next"
+    partial = f" WHERE {where}" if where else ""
+    with op.get_context().autocommit_block():
+        op.execute("SET lock_timeout = '5s'")  # docs/migrations.md: never queue behind a lock
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {temporary}")  # a failed earlier try
+        op.execute(f"CREATE INDEX CONCURRENTLY {temporary} ON fitments ({columns}){partial}")
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        op.execute(f"ALTER INDEX {temporary} RENAME TO {name}")
+        op.execute("RESET lock_timeout")
+
+
 def upgrade():
-    op.drop_index("ix_fitments_status_id", table_name="fitments")
-    op.create_index(
-        "ix_fitments_status_id",
-        "fitments",
-        ["status", "id"],
-        postgresql_where="status <> 'unverified'",
-    )
+    _rebuild("ix_fitments_status_id", "status, id", "status <> 'unverified'")
 
 
 def downgrade():
-    op.drop_index("ix_fitments_status_id", table_name="fitments")
-    op.create_index("ix_fitments_status_id", "fitments", ["status", "id"])
+    _rebuild("ix_fitments_status_id", "status, id", None)

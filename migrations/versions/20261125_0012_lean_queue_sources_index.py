@@ -21,20 +21,28 @@ down_revision = "0011_partial_status_index"
 branch_labels = None
 depends_on = None
 
-COLUMNS = ["status", "source_count", "queue_priority", "id"]
+COLUMNS = "status, source_count, queue_priority, id"
 OPEN = "status IN ('unverified', 'needs_review')"
 
 
+def _rebuild(name: str, columns: str, where: str | None) -> None:
+    """Replace index `name` by one over `columns` (WHERE `where`) without blocking readers or
+    writers of fitments: built CONCURRENTLY under a temporary name (outside the migration's
+    transaction), the old one dropped CONCURRENTLY, the new one renamed."""
+    temporary = f"{name}_next"
+    partial = f" WHERE {where}" if where else ""
+    with op.get_context().autocommit_block():
+        op.execute("SET lock_timeout = '5s'")  # docs/migrations.md: never queue behind a lock
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {temporary}")  # a failed earlier try
+        op.execute(f"CREATE INDEX CONCURRENTLY {temporary} ON fitments ({columns}){partial}")
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        op.execute(f"ALTER INDEX {temporary} RENAME TO {name}")
+        op.execute("RESET lock_timeout")
+
+
 def upgrade():
-    op.drop_index("ix_fitments_queue_sources", table_name="fitments")
-    op.create_index(
-        "ix_fitments_queue_sources",
-        "fitments",
-        COLUMNS,
-        postgresql_where=f"{OPEN} AND source_count <> 1",
-    )
+    _rebuild("ix_fitments_queue_sources", COLUMNS, f"{OPEN} AND source_count <> 1")
 
 
 def downgrade():
-    op.drop_index("ix_fitments_queue_sources", table_name="fitments")
-    op.create_index("ix_fitments_queue_sources", "fitments", COLUMNS, postgresql_where=OPEN)
+    _rebuild("ix_fitments_queue_sources", COLUMNS, OPEN)

@@ -3,6 +3,7 @@ as a fresh parse; anything the parse depends on changes the key; failures keep n
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Fitment, FitmentEvidence, ImportBatch, Part, Vehicle
 from app.services import imports
-from app.services.imports.parsecache import ParseCache
+from app.services.imports.parsecache import ParseCache, Recording
 from importers.sources import READER
 from tests.services import imports_support
 from tests.services.imports_support import THIS_YEAR, Importer, csv_text
@@ -177,3 +178,64 @@ def test_the_least_recently_used_entries_go_when_the_folder_is_full(
     assert len(list(cache.folder.glob("*.json"))) == 2
     assert "read and stage" in _preview(importer, batches[0], cache).clock.seconds  # evicted
     assert "stage the kept parse" in _preview(importer, batches[2], cache).clock.seconds
+
+
+def test_the_cache_never_fails_an_import(importer: Importer, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    cache = ParseCache(blocked / "import-cache", 64 * 1024 * 1024, min_file_bytes=0)
+    batch = importer.mapped(SHEET)
+    _commit(importer, batch, cache)
+    assert batch.status == "committed" and batch.counts["new"] == 7
+
+
+def test_a_damaged_parse_is_never_served(
+    importer: Importer, db_session: Session, cache: ParseCache
+) -> None:
+    batch = importer.mapped(SHEET)
+    _preview(importer, batch, cache)
+    (text,) = cache.folder.glob("*.copy")
+    content = text.read_text(encoding="utf-8")
+    text.write_text(content[: len(content) // 2], encoding="utf-8")  # cut short
+    assert "read and stage" in _preview(importer, batch, cache).clock.seconds  # parsed afresh
+
+    (text,) = cache.folder.glob("*.copy")  # same size, one line break less
+    content = text.read_text(encoding="utf-8")
+    text.write_text(content.replace("\n", " ", 1), encoding="utf-8")
+    with pytest.raises(imports.ImportProblem, match="damaged"):
+        _commit(importer, batch, cache)
+    db_session.rollback()
+    assert list(cache.folder.glob("*.copy")) == []  # removed: the next run parses afresh
+    again = importer.mapped(SHEET, filename="again.csv")
+    _commit(importer, again, cache)
+    assert again.counts["new"] == 7
+
+
+def test_leftovers_of_interrupted_recordings_are_cleaned_up(
+    importer: Importer, cache: ParseCache
+) -> None:
+    cache.folder.mkdir(parents=True)
+    old = 0.0  # the epoch: long stale
+    leftovers = [
+        cache.folder / ".deadbeef.1234.partial",
+        cache.folder / ("a" * 64 + ".copy"),  # a text whose metadata never came
+        cache.folder / ("b" * 64 + ".json"),  # metadata whose text is gone
+    ]
+    for path in leftovers:
+        path.write_text("x", encoding="utf-8")
+        os.utime(path, (old, old))
+    recent = cache.folder / ("c" * 64 + ".copy")  # maybe a recording being renamed now
+    recent.write_text("x", encoding="utf-8")
+    _preview(importer, importer.mapped(SHEET), cache)
+    assert not any(path.exists() for path in leftovers)
+    assert recent.exists()
+
+
+def test_a_full_disk_stops_the_recording_not_the_import() -> None:
+    class FullDisk(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+    recording = Recording(FullDisk())
+    recording.write("1\tline\n")  # no exception
+    assert recording.failed and recording.rows == 0

@@ -19,43 +19,84 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from app.services.imports.errors import ImportProblem
 from app.services.imports.staging import Entities, Row
 
 FORMAT = 1  # bump when the layout of an entry changes
 BLOCK_CHARS = 1024 * 1024
 MIN_FILE_BYTES = 1024 * 1024  # smaller files parse in well under a second: not kept
 ENTITY_KINDS = ("makes", "models", "brands", "parts", "vehicles")
-STALE_PARTIAL_SECONDS = 24 * 3600
+STALE_SECONDS = 3600  # leftovers of an interrupted recording go after this
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class CachedSource:
-    """A RowSource read back from the cache: its rows only as COPY text (`copy_text`)."""
+    """A RowSource read back from the cache: its rows only as COPY text (`copy_text`).
+
+    The text file is opened when the entry is loaded, so an eviction by another process
+    meanwhile cannot take it away (an unlinked open file stays readable).
+    """
 
     format: str
     total_lines: int
     warnings: list[str]
-    text_path: Path
+    text: IO[str]
+    rows_expected: int
     entity_rows: dict[str, list[Row]] = field(default_factory=dict)
+    on_damage: Callable[[], None] = lambda: None
 
     def rows(self) -> Iterator[Row]:
         raise NotImplementedError("a cached parse keeps COPY text, not rows: use copy_text()")
 
     def copy_text(self) -> Iterator[str]:
-        with self.text_path.open(encoding="utf-8", newline="") as handle:
-            while block := handle.read(BLOCK_CHARS):
+        """The rows' COPY text; raises (after the last block: the import then rolls back)
+        if it does not hold the rows it was written with, and removes the entry."""
+        rows = 0
+        with self.text:
+            while block := self.text.read(BLOCK_CHARS):
+                rows += block.count("\n")
                 yield block
+        if rows != self.rows_expected:
+            self.on_damage()
+            raise ImportProblem(
+                f"The kept parse of this file was damaged ({rows:,} of {self.rows_expected:,} "
+                "rows) and has been removed: run the import again to parse the file afresh."
+            )
 
     def entities(self) -> Entities:
         return Entities(**{kind: self.entity_rows.get(kind, []) for kind in ENTITY_KINDS})
+
+
+@dataclass
+class Recording:
+    """Where staging tees the COPY text (`write`); `source` is set once the parse went
+    through. Best effort: a write that fails (a full disk) stops the recording, not the
+    import."""
+
+    text: IO[str] | None
+    source: Any = None
+    rows: int = 0
+    failed: bool = False
+
+    def write(self, block: str) -> None:
+        if self.text is None or self.failed:
+            return
+        try:
+            self.text.write(block)
+            self.rows += block.count("\n")
+        except OSError as exc:
+            log.warning("parse cache: recording stopped (%s)", exc)
+            self.failed = True
 
 
 class ParseCache:
@@ -86,84 +127,128 @@ class ParseCache:
         return self.folder / f"{key}.copy", self.folder / f"{key}.json"
 
     def load(self, key: str) -> CachedSource | None:
-        """The cached parse of `key`, or None (absent, incomplete or unreadable)."""
+        """The cached parse of `key`, or None (absent, incomplete, damaged or unreadable:
+        a damaged entry is removed)."""
         text_path, meta_path = self._paths(key)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("format_version") != FORMAT or not text_path.is_file():
-                return None
-            os.utime(meta_path)  # recently used: evicted last
+            text = text_path.open(encoding="utf-8", newline="")
         except (OSError, ValueError):
             return None
-        return CachedSource(
-            format=str(meta["format"]),
-            total_lines=int(meta["total_lines"]),
-            warnings=[str(w) for w in meta["warnings"]],
-            text_path=text_path,
-            entity_rows={
-                kind: [tuple(row) for row in meta["entities"].get(kind, [])]
-                for kind in ENTITY_KINDS
-            },
-        )
+        try:
+            if meta.get("format_version") != FORMAT or (
+                os.fstat(text.fileno()).st_size != meta["text_bytes"]
+            ):
+                raise ValueError("another layout, or not the size it was written with")
+            os.utime(meta_path)  # recently used: evicted last
+            return CachedSource(
+                format=str(meta["format"]),
+                total_lines=int(meta["total_lines"]),
+                warnings=[str(w) for w in meta["warnings"]],
+                text=text,
+                rows_expected=int(meta["rows"]),
+                on_damage=lambda: self.discard(key),
+                entity_rows={
+                    kind: [tuple(row) for row in meta["entities"].get(kind, [])]
+                    for kind in ENTITY_KINDS
+                },
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            text.close()
+            log.warning("parse cache: entry %s ignored and removed (%s)", key[:12], exc)
+            self.discard(key)
+            return None
+
+    def discard(self, key: str) -> None:
+        for path in self._paths(key):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     @contextlib.contextmanager
     def recording(self, key: str) -> Iterator[Recording]:
-        """Collect a parse while it is staged; it is kept only if the block completes."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        text_path, meta_path = self._paths(key)
+        """Collect a parse while it is staged; it is kept only if the block completes (and
+        the disk cooperated: the cache never fails an import)."""
         partial = self.folder / f".{key}.{uuid.uuid4().hex}.partial"
-        recording = Recording(partial.open("w", encoding="utf-8", newline=""))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            recording = Recording(partial.open("w", encoding="utf-8", newline=""))
+        except OSError as exc:
+            log.warning("parse cache: not recording (%s)", exc)
+            recording = Recording(None)
         try:
             yield recording
-            recording.text.close()
-            if recording.source is None:
+            if recording.text is not None and recording.source is not None:
+                self._keep(key, partial, recording)
+        finally:
+            if recording.text is not None:
+                recording.text.close()
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+
+    def _keep(self, key: str, partial: Path, recording: Recording) -> None:
+        """Make the recorded parse an entry: text, then metadata, each written in full
+        (synced) under a temporary name and renamed into place."""
+        assert recording.text is not None
+        text_path, meta_path = self._paths(key)
+        meta_partial = partial.with_suffix(".meta")
+        try:
+            if recording.failed:
                 return
+            recording.text.flush()
+            os.fsync(recording.text.fileno())
+            recording.text.close()
             entities = recording.source.entities()
             meta = {
                 "format_version": FORMAT,
                 "format": recording.source.format,
                 "total_lines": recording.source.total_lines,
                 "warnings": list(recording.source.warnings),
+                "rows": recording.rows,
+                "text_bytes": partial.stat().st_size,
                 "entities": {kind: getattr(entities, kind) for kind in ENTITY_KINDS},
             }
-            os.replace(partial, text_path)
-            meta_partial = partial.with_suffix(".meta")
             with meta_partial.open("w", encoding="utf-8") as handle:
                 json.dump(meta, handle)  # streamed: no second copy of the entities in memory
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, text_path)
             os.replace(meta_partial, meta_path)
             self._evict()
+        except OSError as exc:
+            log.warning("parse cache: entry not kept (%s)", exc)
+            self.discard(key)
         finally:
-            recording.text.close()
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                meta_partial.unlink(missing_ok=True)
 
     def _evict(self) -> None:
-        """Drop the least recently used entries until the folder fits its limit (and
-        leftovers of recordings a crash interrupted, once they are a day old)."""
-        for leftover in [*self.folder.glob(".*.partial"), *self.folder.glob(".*.meta")]:
-            with contextlib.suppress(OSError):
-                if time.time() - leftover.stat().st_mtime > STALE_PARTIAL_SECONDS:
-                    leftover.unlink()
+        """Drop the least recently used entries until the folder fits its limit, and what
+        interrupted recordings left (temporary files, a text without its metadata or the
+        reverse) once it is an hour old."""
+        now = time.time()
         entries = []
-        for meta_path in self.folder.glob("*.json"):
-            text_path = meta_path.with_suffix(".copy")
+        for path in self.folder.iterdir():
             with contextlib.suppress(OSError):
-                size = meta_path.stat().st_size + text_path.stat().st_size
-                entries.append((meta_path.stat().st_mtime, size, meta_path, text_path))
-        total = sum(size for _, size, _, _ in entries)
-        for _, size, meta_path, text_path in sorted(entries, key=lambda e: e[0]):
+                stat = path.stat()
+                stale = now - stat.st_mtime > STALE_SECONDS
+                if path.name.startswith("."):
+                    if stale:
+                        path.unlink()
+                    continue
+                partner = path.with_suffix(".json" if path.suffix == ".copy" else ".copy")
+                if not partner.exists():
+                    if stale:
+                        path.unlink()
+                    continue
+                if path.suffix == ".json":
+                    size = stat.st_size + partner.stat().st_size
+                    entries.append((stat.st_mtime, size, path.stem))
+        total = sum(size for _, size, _ in entries)
+        for _, size, key in sorted(entries):
             if total <= self.max_bytes:
                 break
-            meta_path.unlink(missing_ok=True)
-            text_path.unlink(missing_ok=True)
+            self.discard(key)
             total -= size
-
-
-@dataclass
-class Recording:
-    """Where staging tees the COPY text; `source` is set once the parse went through."""
-
-    text: IO[str]
-    source: Any = None
 
 
 def from_config(config: Mapping[str, Any]) -> ParseCache | None:

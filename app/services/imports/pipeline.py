@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from app.services.imports.batches import FileReader, local_copy
 from app.services.imports.clock import PhaseClock
 from app.services.imports.errors import ImportProblem
 from app.services.imports.parsecache import ParseCache
-from app.services.imports.staging import ENTITY_SHAPES, Progress, RowSource, stage
+from app.services.imports.staging import ENTITY_SHAPES, Progress, RowSource, Sink, stage
 
 # One import commit or undo at a time: they create makes/parts/vehicles that others may be
 # creating too, and undo must see a batch's rows exactly as its commit left them.
@@ -50,7 +50,7 @@ class _Parsed:
 
     source: RowSource
     blocks: Iterable[str] | None = None
-    keep: IO[str] | None = None
+    keep: Sink | None = None
 
 
 def _noop(done: int, total: int) -> None:
@@ -87,7 +87,7 @@ def _parsed(
             yield _Parsed(source)
             return
         with cache.recording(key) as recording:
-            yield _Parsed(source, keep=recording.text)
+            yield _Parsed(source, keep=recording)
             recording.source = source
 
 

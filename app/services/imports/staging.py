@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -231,7 +231,13 @@ def copy_text(session: Session, table: str, shape: Shape, blocks: Iterable[str])
     return count
 
 
-def _tee(blocks: Iterable[str], keep: IO[str]) -> Iterator[str]:
+class Sink(Protocol):
+    """Where staged COPY text is copied to (a parse cache recording)."""
+
+    def write(self, block: str) -> None: ...
+
+
+def _tee(blocks: Iterable[str], keep: Sink) -> Iterator[str]:
     for block in blocks:
         keep.write(block)
         yield block
@@ -243,7 +249,7 @@ def stage(
     *,
     progress: Progress = _noop,
     blocks: Iterable[str] | None = None,
-    keep: IO[str] | None = None,
+    keep: Sink | None = None,
 ) -> tuple[int, Entities]:
     """Stream the source's rows into imp_rows and its entities into imp_<entity> tables.
 
