@@ -39,7 +39,7 @@ fmt: install ## Format and autofix
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-typecheck: install ## mypy over app/, importers/, admin/
+typecheck: install ## mypy over app/, importers/, admin/, benchmarks/
 	$(VENV)/bin/mypy
 
 contracts: install ## import-linter: dependency direction from STYLE.md

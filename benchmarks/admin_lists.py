@@ -246,8 +246,8 @@ def main() -> None:
 
         from app.config import sqlalchemy_url
 
-        url = make_url(sqlalchemy_url(admin_url)).set(database=DATABASE)
-        url = url.render_as_string(hide_password=False)
+        database = make_url(sqlalchemy_url(admin_url)).set(database=DATABASE)
+        url = database.render_as_string(hide_password=False)
     else:
         url = _seed(admin_url, args)
         print(f"seeded in {time.perf_counter() - started:.0f} s")
