@@ -175,3 +175,43 @@ def bar_chart(title: str, points: Sequence[Point], *, color: str = "slate") -> M
         )
     svg.append("</svg>")
     return Markup("".join(svg))  # noqa: S704 - every interpolated text is escaped above
+
+
+def phase_chart(title: str, phases: Sequence[tuple[str, float]], *, color: str = "slate") -> Markup:
+    """Horizontal bars of seconds per named phase (where an import spent its time), widest
+    scale = the slowest phase; each bar says its seconds and share of the total."""
+    rows = [(str(name), max(0.0, float(seconds))) for name, seconds in phases]
+    total = sum(seconds for _, seconds in rows)
+    top = _nice_ceiling(max((seconds for _, seconds in rows), default=0.0))
+    label_w, row_h, pad = 150, 22, 6
+    height = TOP + FONT + pad + row_h * max(len(rows), 1) + pad
+    fill = PALETTE.get(color, color)
+    inner = WIDTH - label_w - RIGHT - 60
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'class="chart" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>"
+        f'<text x="0" y="{TOP}" font-size="{FONT + 1}" font-weight="600" fill="#212529">'
+        f"{escape(title)}</text>"
+    ]
+    for i, (name, seconds) in enumerate(rows):
+        y = TOP + FONT + pad + row_h * i
+        width = inner * seconds / top if top else 0.0
+        share = seconds / total if total else 0.0
+        tip = f"{name}: {seconds:.1f} s ({share:.0%} of {total:.1f} s)"
+        svg.append(
+            f"<g><title>{escape(tip)}</title>"
+            f'<text x="{label_w - 6}" y="{y + row_h * 0.65:.1f}" text-anchor="end" '
+            f'font-size="{FONT}" fill="{INK}">{escape(name)}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{max(width, 1.0):.1f}" '
+            f'height="{row_h - 8}" rx="2" fill="{fill}"/>'
+            f'<text x="{label_w + max(width, 1.0) + 4:.1f}" y="{y + row_h * 0.65:.1f}" '
+            f'font-size="{FONT}" fill="{INK}">{seconds:.1f} s</text></g>'
+        )
+    if not rows:
+        svg.append(
+            f'<text x="{WIDTH / 2}" y="{height / 2}" text-anchor="middle" font-size="13" '
+            f'fill="{INK}">Not measured</text>'
+        )
+    svg.append("</svg>")
+    return Markup("".join(svg))  # noqa: S704 - every interpolated text is escaped above

@@ -25,9 +25,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_admin import expose
 from flask_security import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from admin.charts import phase_chart
 from admin.views.base import READ_ONLY_MESSAGE, SecuredBaseView, is_read_only
 from admin.views.import_forms import (
     DEFAULTABLE,
@@ -245,6 +247,7 @@ class ImportWizardView(SecuredBaseView):
             counts=batch.counts or {},
             form=ConfirmForm(),
             may_write=self._may_write() and not is_read_only(),
+            timings_chart=_timings_chart(batch),
         )
 
     @expose("/<int:batch_id>/commit", methods=("POST",))
@@ -385,3 +388,17 @@ def _refresh_soon(session: Any) -> None:
     from app.tasks.curation import refresh_soon  # procrastinate: loaded when first needed
 
     refresh_soon(session)
+
+
+def _timings_chart(batch: ImportBatch) -> Markup | None:
+    """Where the preview's or the commit's time went (seconds per phase), as a chart."""
+    stage = {"previewed": "preview", "committed": "result"}.get(batch.status)
+    details = (batch.report or {}).get(stage or "") or {}
+    timings = details.get("timings") or {}
+    if not isinstance(timings, dict) or not timings:
+        return None
+    total = sum(float(t) for t in timings.values())
+    return phase_chart(
+        f"Where the {stage}'s {total:.1f} s went",
+        [(str(name), float(seconds)) for name, seconds in timings.items()],
+    )

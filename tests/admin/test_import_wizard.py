@@ -103,6 +103,7 @@ def test_importer_walks_upload_map_preview_commit_undo(logged_in: Any, db_sessio
     )
     assert "1 new makes:" in preview and "Honda" in preview
     assert db_session.scalar(select(Part.id).limit(1)) is None  # preview writes no catalog row
+    assert "Where the preview" in preview and "read and stage" in preview
 
     errors = client.get(f"/admin/import/{batch.id}/errors.csv")
     assert errors.status_code == 200
@@ -116,6 +117,8 @@ def test_importer_walks_upload_map_preview_commit_undo(logged_in: Any, db_sessio
     assert len(db_session.scalars(select(Fitment)).all()) == 6
     result = _text(client.get(f"/admin/import/{batch.id}/"))
     assert "Undo this import" in result and "Imported: 6 new fitments" in result
+    assert "Where the time went" in result  # seconds per phase, as a chart
+    assert "<svg" in result and "write fitments" in result and "classify claims" in result
     audit = db_session.scalars(select(AuditLog).where(AuditLog.action == "import.commit")).all()
     assert [a.entity_id for a in audit] == [batch.id]
 
