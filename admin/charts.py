@@ -30,6 +30,14 @@ class Point:
     tip: str = ""
 
 
+def _empty_note(text: str, height: float) -> str:
+    """The centred grey line a chart shows instead of marks it does not have."""
+    return (
+        f'<text x="{WIDTH / 2}" y="{height / 2}" text-anchor="middle" font-size="13" '
+        f'fill="{INK}">{escape(text)}</text>'
+    )
+
+
 def _nice_ceiling(value: float) -> float:
     """A round axis maximum at or above `value` (1, 2, 2.5, 5 × 10^n)."""
     if value <= 0:
@@ -136,10 +144,7 @@ def line_chart(
             f'stroke="{stroke}" stroke-width="1.6"><title>{escape(p.tip)}</title></circle>'
         )
     if not measured:
-        svg.append(
-            f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" font-size="13" '
-            f'fill="{INK}">No data in this period yet</text>'
-        )
+        svg.append(_empty_note("No data in this period yet", HEIGHT))
     svg.append("</svg>")
     return Markup("".join(svg))  # noqa: S704 - every interpolated text is escaped above
 
@@ -169,10 +174,7 @@ def bar_chart(title: str, points: Sequence[Point], *, color: str = "slate") -> M
             f'rx="2" fill="{fill}"><title>{escape(p.tip)}</title></rect>'
         )
     if not any((p.value or 0) > 0 for p in points):
-        svg.append(
-            f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" font-size="13" '
-            f'fill="{INK}">Nothing in this period yet</text>'
-        )
+        svg.append(_empty_note("Nothing in this period yet", HEIGHT))
     svg.append("</svg>")
     return Markup("".join(svg))  # noqa: S704 - every interpolated text is escaped above
 
@@ -209,9 +211,6 @@ def phase_chart(title: str, phases: Sequence[tuple[str, float]], *, color: str =
             f'font-size="{FONT}" fill="{INK}">{seconds:.1f} s</text></g>'
         )
     if not rows:
-        svg.append(
-            f'<text x="{WIDTH / 2}" y="{height / 2}" text-anchor="middle" font-size="13" '
-            f'fill="{INK}">Not measured</text>'
-        )
+        svg.append(_empty_note("Not measured", height))
     svg.append("</svg>")
     return Markup("".join(svg))  # noqa: S704 - every interpolated text is escaped above

@@ -35,6 +35,11 @@ CONFLICT_NOTE = """CASE WHEN f.cls = 'conflict' THEN left(format(
     'Not applied (a curator decided this fitment): the file says qty %s%s.',
     coalesce(r.qty::text, 'unchanged'),
     CASE WHEN r.note <> '' THEN ', note "' || r.note || '"' ELSE '' END), 1000) ELSE '' END"""
+# The insert both evidence statements share: one import evidence row per claim `f` of line
+# `r` (with the file's values when a curator's decision overrides them).
+EVIDENCE_OF_CLAIMS = f"""INSERT INTO fitment_evidence
+        (fitment_id, kind, supports, import_batch_id, line_no, raw_text, note)
+    SELECT f.fitment_id, 'import', true, :batch, r.line_no, r.raw_text, {CONFLICT_NOTE}"""
 DIFFERS = "((c.qty IS NOT NULL AND c.qty <> x.qty) OR (c.note <> '' AND c.note <> x.note))"
 
 
@@ -263,14 +268,11 @@ def _write_evidence(session: Session, params: dict[str, Any], found: dict[str, i
             session.execute(
                 text(
                     f"""
-                    INSERT INTO fitment_evidence
-                        (fitment_id, kind, supports, import_batch_id, line_no, raw_text, note)
-                    SELECT f.fitment_id, 'import', true, :batch, r.line_no, r.raw_text,
-                           {CONFLICT_NOTE}
+                    {EVIDENCE_OF_CLAIMS}
                     FROM imp_fits f
                     JOIN imp_rows r ON r.line_no = f.line_no AND r.issue_reason IS NULL
                     WHERE NOT f.repeated AND f.cls <> 'unchanged'
-                    """  # noqa: S608 - CONFLICT_NOTE is a constant
+                    """
                 ),
                 params,
             )
@@ -280,10 +282,7 @@ def _write_evidence(session: Session, params: dict[str, Any], found: dict[str, i
             session.execute(
                 text(
                     f"""
-                    INSERT INTO fitment_evidence
-                        (fitment_id, kind, supports, import_batch_id, line_no, raw_text, note)
-                    SELECT f.fitment_id, 'import', true, :batch, r.line_no, r.raw_text,
-                           {CONFLICT_NOTE}
+                    {EVIDENCE_OF_CLAIMS}
                     FROM imp_rows r
                     CROSS JOIN LATERAL unnest(r.vehicle_refs) AS u(ref)
                     JOIN imp_parts p ON p.ref = r.part_ref
@@ -294,7 +293,7 @@ def _write_evidence(session: Session, params: dict[str, Any], found: dict[str, i
                       AND f.repeated AND f.cls <> 'unchanged'
                     ORDER BY f.fitment_id, r.line_no
                     ON CONFLICT DO NOTHING
-                    """  # noqa: S608 - CONFLICT_NOTE is a constant
+                    """
                 ),
                 params,
             )
