@@ -311,7 +311,8 @@ def test_vehicle_list_grows_the_bike_list(importer: Importer, db_session: Sessio
         )
     )
     assert batch.format == "vehicles"
-    assert batch.counts["new"] == 3
+    assert (batch.counts["new"], batch.counts["unchanged"]) == (3, 0)
+    assert batch.message.startswith("Imported: 3 new vehicles, 0 already known")
     assert sorted(db_session.execute(select(Vehicle.year, Vehicle.variant)).all()) == [
         (2019, "RS"),
         (2020, "RS"),
@@ -326,6 +327,7 @@ def test_vehicle_list_grows_the_bike_list(importer: Importer, db_session: Sessio
         filename="again.csv",
     )
     assert again.counts["changes"] == 0
+    assert (again.counts["new"], again.counts["unchanged"]) == (0, 3)
 
 
 def test_commit_refuses_a_batch_in_the_wrong_state(importer: Importer) -> None:

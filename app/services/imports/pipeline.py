@@ -213,6 +213,13 @@ def _analyse_catalog(session: Session, batch: ImportBatch, found: Analysis, *, w
     ]
     report.add_issues(session, issues)
     found.details["new"] = resolve.new_names(session)
+    # A vehicle list's bikes the catalog already has (before a commit gives the rest ids).
+    known = 0
+    if batch.format not in FITMENT_FORMATS:
+        known = int(
+            session.scalar(text("SELECT count(*) FROM imp_vehicles WHERE vehicle_id IS NOT NULL"))
+            or 0
+        )
     created: dict[str, int] = {}
     if write:
         with clock.phase("create names"):
@@ -231,10 +238,7 @@ def _analyse_catalog(session: Session, batch: ImportBatch, found: Analysis, *, w
     else:
         vehicles = found.details["new"]["vehicles"]["count"]
         found.counts["new"] = vehicles
-        found.counts["unchanged"] = int(
-            session.scalar(text("SELECT count(*) FROM imp_vehicles WHERE vehicle_id IS NOT NULL"))
-            or 0
-        )
+        found.counts["unchanged"] = known
         changes = 0
     found.counts["changes"] = changes + sum(found.counts["created"].values())
 
