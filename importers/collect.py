@@ -63,6 +63,10 @@ class Collector:
         self.position_ok: dict[str, str] = {"": ""}
         self.qty_ok: dict[str, int | None] = {"": None}
         self.note_ok: dict[str, str] = {"": ""}
+        # The fast path's wider keys: raw (make, model) → model ref, and raw (position, qty,
+        # note) → their normalized values (filled by rows that went through the slow path).
+        self.model_raw: dict[tuple[str, str], int] = {}
+        self.tail_ok: dict[tuple[str, str, str], tuple[Any, Any, str]] = {}
 
     # ---------------------------------------------------------------- entities
 
@@ -192,44 +196,41 @@ class Collector:
             problems.append(self._problem(at[0], at[1], name, value, str(exc)))
             return None
 
-    def fitment(self, line_no: int, raw: str, claim: Claim) -> list[Row]:
-        """The staging rows for one fitment row: a data row (+ warnings), or its problems.
+    def fitment(self, line_no: int, raw: str, claim: tuple[Any, ...]) -> list[Row]:
+        """The staging rows for one fitment row (`claim`: its cells in Claim's order): a data
+        row (+ warnings), or its problems.
 
         The fast path: every cell was seen before, so the row is a handful of dictionary
-        lookups. Anything new or wrong goes through `_fitment_slow`, which normalizes,
-        registers and explains.
+        lookups (no Claim is even built). Anything new or wrong goes through `_fitment_slow`,
+        which normalizes, registers and explains.
         """
         brand, mpn, _, _, make, model, years, year_to, variant, market, position, qty, note = claim
         brand_ref = self.brand_ok.get(brand)
         part_ref = self.part_ok.get((brand_ref, mpn)) if brand_ref is not None else None
-        make_ref = self.make_ok.get(make)
-        model_ref = self.model_ok.get((make_ref, model)) if make_ref is not None else None
+        model_ref = self.model_raw.get((make, model))
         year_list = self.years_ok.get((years, year_to))
         variant_ok = self.variant_ok.get(variant)
         market_ok = self.market_ok.get(market)
-        position_ok = self.position_ok.get(position)
-        qty_ok = self.qty_ok.get(qty, _MISSING)
-        note_ok = self.note_ok.get(note)
+        tail = self.tail_ok.get((position, qty, note))
         if (
             part_ref is None
             or model_ref is None
             or year_list is None
             or variant_ok is None
             or market_ok is None
-            or position_ok is None
-            or note_ok is None
-            or qty_ok is _MISSING
+            or tail is None
         ):
-            return self._fitment_slow(line_no, raw, claim)
+            return self._fitment_slow(line_no, raw, Claim._make(claim))
         vehicles = self.vehicles
         refs = []
         for year in year_list:
             ref = vehicles.get((model_ref, year, variant_ok, market_ok))
             if ref is None:
-                return self._fitment_slow(line_no, raw, claim)
+                return self._fitment_slow(line_no, raw, Claim._make(claim))
             refs.append(ref)
         self.used_parts.add(part_ref)
         self.used_vehicles.update(refs)
+        position_ok, qty_ok, note_ok = tail
         return [
             (line_no, raw, part_ref, refs, position_ok, qty_ok, note_ok, None, None, None, None)
         ]
@@ -288,6 +289,8 @@ class Collector:
                 self.note_ok[claim.note] = note
         if problems or part_ref is None or vehicle is None:
             return problems
+        if claim.note in self.note_ok and len(self.tail_ok) < NOTE_CACHE_LIMIT:
+            self.tail_ok[(claim.position, claim.qty, claim.note)] = (position, qty, note)
         self.used_parts.add(part_ref)
         self.used_vehicles.update(vehicle)
         out.append((line_no, raw, part_ref, vehicle, position, qty, note, None, None, None, None))
@@ -316,6 +319,8 @@ class Collector:
                     claim.model,
                     lambda: self.model_ref(make_ref, claim.model, line_no),
                 )
+            if model_ref is not None:
+                self.model_raw[(claim.make, claim.model)] = model_ref
         years = self.years_ok.get((claim.years, claim.year_to))
         if years is None:
             if claim.year_to is None:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from app.services.imports.staging import Row
 from importers.base import FileSource
-from importers.collect import Claim
 
 
 class FitmentSheet(FileSource):
@@ -33,7 +32,6 @@ class FitmentSheet(FileSource):
         )
         get = self.getter(names)
         pick = self.picker(names)
-        make_claim = Claim._make
         fitment = self.collector.fitment
         width = len(self.info.headers)
         for line_no, raw, cells in self.records():
@@ -47,6 +45,6 @@ class FitmentSheet(FileSource):
                 cells.append("")  # what an unmapped field reads
                 # The year_to slot of a sheet with a Years column (cells are ours to extend).
                 cells.append(None)  # type: ignore[arg-type]
-                yield from fitment(line_no, raw, make_claim(pick(cells)))
+                yield from fitment(line_no, raw, pick(cells))
             else:
-                yield from fitment(line_no, raw, make_claim(get(cells)))
+                yield from fitment(line_no, raw, tuple(get(cells)))

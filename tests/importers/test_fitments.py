@@ -104,3 +104,29 @@ def test_long_notes_and_titles_are_kept_clipped_with_warnings(write: Write) -> N
     ]
     data = next(r for r in rows if r[9] is None)
     assert len(data[6]) == 500 and len(entities.parts[0][4]) == 300
+
+
+def test_a_row_seen_before_reads_the_same_as_the_first_time(write: Write) -> None:
+    """The second copy of each row takes the fast path (every cell cached): it must give
+    what the first copy gave — data, warnings and errors alike — and register nothing new."""
+    lines = [
+        "FA-390HH,EBC Brakes,Honda,CBR600RR,2015-16,front,2,",  # valid
+        "FA-390HH,EBC Brakes,Honda,CB500F,2015-17,front,2,",  # another model, same years
+        "fa 390hh, ebc  brakes ,HONDA,CBR 600 RR,'17,Front,,Non-ABS",  # other spellings
+        f"A1,EBC Brakes,Honda,CBR600RR,2015,rear,1,{'n' * 600}",  # a note clipped: warns
+        "A2,EBC Brakes,Honda,CBR600RR,2016,sideways,1,",  # bad position after good cells
+        "A3,EBC Brakes,Honda,CBR600RR,2016,front,zero,",  # bad qty after good cells
+        "A4,EBC Brakes,Honda,CBR 600 RR,2017,front,2,",  # model known, row new
+    ]
+    header = "Part Number,Brand,Make,Model,Years,Position,Qty,Notes\n"
+    once, entities_once = load(write(header + "\n".join(lines) + "\n", name="once.csv"))
+    twice, entities_twice = load(write(header + "\n".join(lines + lines) + "\n", name="twice.csv"))
+
+    def without_line(rows: list[tuple[Any, ...]], offset: int) -> list[tuple[Any, ...]]:
+        return [(r[0] - offset, *r[2:]) for r in rows]
+
+    first = [r for r in twice if r[0] <= len(lines) + 1]
+    second = [r for r in twice if r[0] > len(lines) + 1]
+    assert without_line(first, 0) == without_line(once, 0)
+    assert without_line(second, len(lines)) == without_line(once, 0)
+    assert entities_twice == entities_once

@@ -180,9 +180,9 @@ def _generic_line(row: Row) -> str:
 def _fitment_line(row: Row) -> str:
     """The hot path: a valid fitment row (ints, one int list, short strings), formatted
     directly; psycopg's per-value adaptation costs twice as much at a million rows."""
-    if row[7] is not None:
+    line_no, raw, part_ref, refs, position, qty, note, issue, _, _, _ = row
+    if issue is not None:
         return _generic_line(row)
-    line_no, raw, part_ref, refs, position, qty, note = row[:7]
     if "\\" in raw or "\t" in raw or "\n" in raw or "\r" in raw:
         raw = raw.translate(_ESCAPES)
     if note and ("\\" in note or "\t" in note or "\n" in note or "\r" in note):
