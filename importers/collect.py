@@ -200,20 +200,20 @@ class Collector:
         """The staging rows for one fitment row (`claim`: its cells in Claim's order): a data
         row (+ warnings), or its problems.
 
-        The fast path: every cell was seen before, so the row is a handful of dictionary
-        lookups (no Claim is even built). Anything new or wrong goes through `_fitment_slow`,
-        which normalizes, registers and explains.
+        The fast path: every cell was seen before — or all but the part number, the common
+        new cell, normalized here — so the row is a handful of dictionary lookups (no Claim
+        is even built). Anything else new or wrong goes through `_fitment_slow`, which
+        normalizes, registers and explains.
         """
-        brand, mpn, _, _, make, model, years, year_to, variant, market, position, qty, note = claim
+        brand, mpn, title, category, make, model, years, year_to, variant, market = claim[:10]
         brand_ref = self.brand_ok.get(brand)
-        part_ref = self.part_ok.get((brand_ref, mpn)) if brand_ref is not None else None
         model_ref = self.model_raw.get((make, model))
         year_list = self.years_ok.get((years, year_to))
         variant_ok = self.variant_ok.get(variant)
         market_ok = self.market_ok.get(market)
-        tail = self.tail_ok.get((position, qty, note))
+        tail = self.tail_ok.get(claim[10:])
         if (
-            part_ref is None
+            brand_ref is None
             or model_ref is None
             or year_list is None
             or variant_ok is None
@@ -228,12 +228,22 @@ class Collector:
             if ref is None:
                 return self._fitment_slow(line_no, raw, Claim._make(claim))
             refs.append(ref)
+        out: list[Row] = []
+        part_ref = self.part_ok.get((brand_ref, mpn))
+        if part_ref is None:  # last: nothing is registered unless the row is valid
+            try:
+                part_ref, warning = self.part_ref(brand_ref, mpn, title, category, line_no)
+            except FieldError:
+                return self._fitment_slow(line_no, raw, Claim._make(claim))
+            if warning:
+                out.append(self._warning((line_no, raw), "title", title, warning))
         self.used_parts.add(part_ref)
         self.used_vehicles.update(refs)
         position_ok, qty_ok, note_ok = tail
-        return [
+        out.append(
             (line_no, raw, part_ref, refs, position_ok, qty_ok, note_ok, None, None, None, None)
-        ]
+        )
+        return out
 
     def _fitment_slow(self, line_no: int, raw: str, claim: Claim) -> list[Row]:
         """Normalize what the caches do not know yet, registering entities and problems."""

@@ -116,9 +116,10 @@ def test_a_row_seen_before_reads_the_same_as_the_first_time(write: Write) -> Non
         f"A1,EBC Brakes,Honda,CBR600RR,2015,rear,1,{'n' * 600}",  # a note clipped: warns
         "A2,EBC Brakes,Honda,CBR600RR,2016,sideways,1,",  # bad position after good cells
         "A3,EBC Brakes,Honda,CBR600RR,2016,front,zero,",  # bad qty after good cells
-        "A4,EBC Brakes,Honda,CBR 600 RR,2017,front,2,",  # model known, row new
+        "A4,EBC Brakes,Honda,CBR 600 RR,2017,front,2,",  # only the part is new
+        "---,EBC Brakes,Honda,CBR600RR,2015,front,2,",  # a part number without a key
     ]
-    header = "Part Number,Brand,Make,Model,Years,Position,Qty,Notes\n"
+    header = "Part Number,Brand,Make,Model,Years,Position,Qty,Notes,Title\n"
     once, entities_once = load(write(header + "\n".join(lines) + "\n", name="once.csv"))
     twice, entities_twice = load(write(header + "\n".join(lines + lines) + "\n", name="twice.csv"))
 
@@ -130,3 +131,19 @@ def test_a_row_seen_before_reads_the_same_as_the_first_time(write: Write) -> Non
     assert without_line(first, 0) == without_line(once, 0)
     assert without_line(second, len(lines)) == without_line(once, 0)
     assert entities_twice == entities_once
+
+
+def test_a_new_part_among_known_cells_is_registered_as_the_slow_path_would(
+    write: Write,
+) -> None:
+    """A row whose cells are all known but its part number (the common case in a big file)
+    registers the part on the fast path: same rows, same warning, same entity."""
+    header = "Part Number,Brand,Make,Model,Years,Position,Qty,Notes,Title\n"
+    known = "B1,EBC,Honda,CB500F,2015,front,2,,Pads\n"
+    new = f"B2,EBC,Honda,CB500F,2015,front,2,,{'t' * 400}\n"
+    after_known, entities = load(write(header + known + new, name="after.csv"))
+    alone, entities_alone = load(write(header + new, name="alone.csv"))  # the slow path
+    # (line, raw, part ref, …): one line later, and the second part rather than the first
+    assert [(r[0] - 1, r[1], r[2] and r[2] - 1, *r[3:]) for r in after_known if r[0] == 3] == alone
+    assert [r[9] for r in alone] == ["title is 400 characters; kept the first 300", None]
+    assert entities.parts[1][1:] == (*entities_alone.parts[0][1:-1], 3)
