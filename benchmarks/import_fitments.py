@@ -159,6 +159,7 @@ def child(url: str, path: Path) -> None:
                 "SET auto_explain.log_analyze = on",
                 "SET auto_explain.log_timing = off",  # per-node clocks would skew the figures
                 "SET auto_explain.log_nested_statements = on",
+                "SET auto_explain.log_triggers = on",
             ):
                 session.execute(db.text(setting))
         started = time.perf_counter()

@@ -286,3 +286,98 @@ def test_referenced_tables_cannot_be_truncated(
             db_session.execute(text(f"TRUNCATE {table} CASCADE"))
         assert isinstance(raised.value.orig, errors.FeatureNotSupported)
         assert "use DELETE" in str(raised.value.orig)
+
+
+def test_references_to_users_are_checked_and_set_null_when_the_user_goes(
+    db_session: Session, catalog: dict[str, int]
+) -> None:
+    """Migration 0013: verified_by_id and curator_id, checked per statement like the rest."""
+    from tests.conftest import make_user
+
+    _refused(
+        db_session,
+        "UPDATE fitments SET status = 'verified', verified_at = now(), verified_by_id = :user"
+        " WHERE id = :id",
+        {"user": MISSING, "id": catalog["fitment"]},
+        "fk_fitments_verified_by_id_users",
+    )
+    _refused(
+        db_session,
+        "INSERT INTO fitment_evidence (fitment_id, kind, note, curator_id)"
+        " VALUES (:fitment, 'curator', 'checked', :user)",
+        {"fitment": catalog["fitment"], "user": MISSING},
+        "fk_fitment_evidence_curator_id_users",
+    )
+    curator = make_user(db_session, "curator@example.com", "curator")
+    db_session.execute(
+        text(
+            "UPDATE fitments SET status = 'verified', verified_at = now(), verified_by_id = :user"
+            " WHERE id = :id"
+        ),
+        {"user": curator.id, "id": catalog["fitment"]},
+    )
+    db_session.execute(
+        text(
+            "INSERT INTO fitment_evidence (fitment_id, kind, note, curator_id)"
+            " VALUES (:fitment, 'curator', 'checked', :user)"
+        ),
+        {"fitment": catalog["fitment"], "user": curator.id},
+    )
+    db_session.execute(text("DELETE FROM users WHERE id = :id"), {"id": curator.id})
+    row = db_session.execute(
+        text(
+            "SELECT f.verified_by_id, f.status, count(e.id), count(e.curator_id)"
+            " FROM fitments f JOIN fitment_evidence e ON e.fitment_id = f.id"
+            " WHERE f.id = :id GROUP BY f.id"
+        ),
+        {"id": catalog["fitment"]},
+    ).one()
+    assert tuple(row) == (None, "verified", 2, 0)  # kept, no longer naming the user
+
+
+def test_one_statement_naming_several_parents_is_checked_key_by_key(
+    db_session: Session, catalog: dict[str, int]
+) -> None:
+    """One batch in a statement is checked as that one key; several, each of them: a missing
+    one among existing ones is found either way."""
+    other = ImportBatch(source="Vendor", format="fitments", filename="g.csv", sha256="1" * 64)
+    db_session.add(other)
+    db_session.flush()
+    evidence = (
+        "INSERT INTO fitment_evidence (fitment_id, kind, import_batch_id, line_no)"
+        " SELECT :fitment, 'import', b, 10 + i FROM unnest(CAST(:batches AS integer[]))"
+        " WITH ORDINALITY AS u(b, i)"
+    )
+    fitment = catalog["fitment"]
+    for batches in ([MISSING], [catalog["batch"], MISSING], [MISSING, other.id, catalog["batch"]]):
+        _refused(
+            db_session,
+            evidence,
+            {"fitment": fitment, "batches": batches},
+            "fk_fitment_evidence_import_batch_id_import_batches",
+        )
+    db_session.execute(text(evidence), {"fitment": fitment, "batches": [catalog["batch"]] * 2})
+    db_session.execute(
+        text(evidence.replace("10 + i", "20 + i")),
+        {"fitment": fitment, "batches": [catalog["batch"], other.id]},
+    )
+    assert (
+        _count(
+            db_session, "SELECT count(*) FROM fitment_evidence WHERE fitment_id = :id", id=fitment
+        )
+        == 5
+    )
+    parts = [catalog["part"], MISSING]
+    _refused(
+        db_session,
+        "INSERT INTO fitments (part_id, vehicle_id, position)"
+        " SELECT p, :vehicle, 'front' FROM unnest(CAST(:parts AS integer[])) AS u(p)",
+        {"vehicle": catalog["vehicle"], "parts": parts},
+        "fk_fitments_part_id_parts",
+    )
+
+
+def test_users_cannot_be_truncated(db_session: Session) -> None:
+    with pytest.raises(DBAPIError) as raised, db_session.begin_nested():
+        db_session.execute(text("TRUNCATE users CASCADE"))
+    assert isinstance(raised.value.orig, errors.FeatureNotSupported)

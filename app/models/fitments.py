@@ -28,8 +28,9 @@ from app.models.vehicles import Vehicle
 
 FITMENT_STATUSES = ("unverified", "verified", "rejected", "needs_review")
 # References enforced per statement by triggers, not per row by a foreign key (migration
-# 0009_set_based_integrity: same guarantees, a million-row import 15 s faster). The
-# ForeignKey stays for relationships and flush order; `flask db check` skips it.
+# 0009_set_based_integrity: same guarantees, a million-row import 15 s faster; 0013 added
+# the references to users, NULL in every imported row). The ForeignKey stays for
+# relationships and flush order; `flask db check` skips it.
 BY_TRIGGER = {"enforced_by": "trigger"}
 POSITIONS = ("", "front", "rear", "left", "right", "pair", "set")
 EVIDENCE_KINDS = ("import", "curator")
@@ -61,7 +62,9 @@ class Fitment(Base):
         default="unverified",
         server_default="unverified",
     )
-    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", info=BY_TRIGGER)
+    )
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # Verification-queue bookkeeping, refreshed set-based by app.services.queue (never by a
@@ -143,7 +146,9 @@ class FitmentEvidence(Base):
     )
     line_no: Mapped[int | None] = mapped_column(Integer)
     raw_text: Mapped[str | None] = mapped_column(Text)
-    curator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    curator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", info=BY_TRIGGER)
+    )
     note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     created_at: Mapped[dt.datetime] = created_at_column()
 
