@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.adapters.storage import Storage
 from app.models.imports import ImportBatch
 from app.services import audit
-from app.services.imports import claims, offers, report, resolve
+from app.services.imports import claims, offers, parsefork, report, resolve
 from app.services.imports.batches import FileReader, local_copy
 from app.services.imports.clock import PhaseClock
 from app.services.imports.errors import ImportProblem
@@ -68,7 +68,8 @@ def _parsed(
     cache: ParseCache | None,
 ) -> Iterator[_Parsed]:
     """The batch's rows from the parse cache when an identical parse is kept there (no
-    download, no parsing), else from its stored file (parsed, and kept if big)."""
+    download, no parsing), else from its stored file (parsed — a big one in a child process
+    while this one stages it, app/services/imports/parsefork.py — and kept if big)."""
     key = None
     if cache is not None and cache.wants(batch.size_bytes or 0):
         key = cache.key(
@@ -83,7 +84,9 @@ def _parsed(
             yield _Parsed(hit, blocks=hit.copy_text())
             return
     with local_copy(storage, batch) as path:
-        source = reader.open(path, batch.format, batch.mapping, this_year=this_year)
+        source: RowSource = reader.open(path, batch.format, batch.mapping, this_year=this_year)
+        if parsefork.wanted(batch.size_bytes or 0):
+            source = parsefork.ForkedParse(source)
         if cache is None or key is None:
             yield _Parsed(source)
             return
@@ -177,8 +180,11 @@ def _analyse(
     found = Analysis()
     source = parsed.source
     phase = "read and stage" if parsed.blocks is None else "stage the kept parse"
+    blocks = parsed.blocks
+    if blocks is None and isinstance(source, parsefork.ForkedParse):
+        blocks = source.blocks(progress)
     with found.clock.phase(phase):
-        stage(session, source, progress=progress, blocks=parsed.blocks, keep=parsed.keep)
+        stage(session, source, progress=progress, blocks=blocks, keep=parsed.keep)
     progress(source.total_lines, source.total_lines)
     if batch.format == "retailer_feed":
         _analyse_feed(session, batch, found, write=write, now=now)
