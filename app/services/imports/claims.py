@@ -289,11 +289,17 @@ def _write_evidence(session: Session, params: dict[str, Any], found: dict[str, i
                     JOIN imp_vehicles v ON v.ref = u.ref
                     JOIN imp_fits f ON f.part_key = p.part_id AND f.vehicle_key = v.vehicle_id
                                    AND f.position = r.position
-                    WHERE r.issue_reason IS NULL AND r.part_ref IS NOT NULL
+                    WHERE r.issue_reason IS NULL
+                      -- only lines naming a part of a repeated claim (any of the file's
+                      -- spellings of it): a few hundred lines to expand, not every line
+                      AND r.part_ref IN (
+                          SELECT ref FROM imp_parts WHERE part_id IN (
+                              SELECT part_key FROM imp_fits
+                              WHERE repeated AND cls <> 'unchanged'))
                       AND f.repeated AND f.cls <> 'unchanged'
                     ORDER BY f.fitment_id, r.line_no
                     ON CONFLICT DO NOTHING
-                    """
+                    """  # noqa: S608 - fragments are constants of this module
                 ),
                 params,
             )
