@@ -281,7 +281,8 @@ def test_updates_that_keep_the_references_lock_no_parent(fresh_database: Any) ->
 def test_referenced_tables_cannot_be_truncated(
     db_session: Session, catalog: dict[str, int]
 ) -> None:
-    for table in ("parts", "vehicles", "fitments", "import_batches"):
+    tables = ("parts", "vehicles", "fitments", "import_batches")
+    for table in (*tables, "users", "brands", "categories", "models"):
         with pytest.raises(DBAPIError) as raised, db_session.begin_nested():
             db_session.execute(text(f"TRUNCATE {table} CASCADE"))
         assert isinstance(raised.value.orig, errors.FeatureNotSupported)
@@ -377,7 +378,101 @@ def test_one_statement_naming_several_parents_is_checked_key_by_key(
     )
 
 
-def test_users_cannot_be_truncated(db_session: Session) -> None:
-    with pytest.raises(DBAPIError) as raised, db_session.begin_nested():
-        db_session.execute(text("TRUNCATE users CASCADE"))
-    assert isinstance(raised.value.orig, errors.FeatureNotSupported)
+def test_parts_vehicles_and_import_changes_refer_to_existing_parents(
+    db_session: Session, catalog: dict[str, int]
+) -> None:
+    """Migration 0013: references the import writes by the thousand, checked per statement."""
+    brand = db_session.execute(
+        text("SELECT brand_id FROM parts WHERE id = :id"), {"id": catalog["part"]}
+    ).scalar_one()
+    model = db_session.execute(
+        text("SELECT model_id FROM vehicles WHERE id = :id"), {"id": catalog["vehicle"]}
+    ).scalar_one()
+    part = (
+        "INSERT INTO parts (brand_id, mpn, mpn_key, title, category_id)"
+        " VALUES (:brand, 'NEW-1', 'NEW1', 'New', :category)"
+    )
+    _refused(db_session, part, {"brand": MISSING, "category": None}, "fk_parts_brand_id_brands")
+    _refused(
+        db_session, part, {"brand": brand, "category": MISSING}, "fk_parts_category_id_categories"
+    )
+    _refused(
+        db_session,
+        "UPDATE parts SET brand_id = :brand WHERE id = :id",
+        {"brand": MISSING, "id": catalog["part"]},
+        "fk_parts_brand_id_brands",
+    )
+    _refused(
+        db_session,
+        "INSERT INTO vehicles (model_id, year, variant, market) VALUES (:model, 2016, '', '')",
+        {"model": MISSING},
+        "fk_vehicles_model_id_models",
+    )
+    _refused(
+        db_session,
+        "INSERT INTO import_changes (import_batch_id, entity, entity_id, action)"
+        " VALUES (:batch, 'part', 1, 'created')",
+        {"batch": MISSING},
+        "fk_import_changes_import_batch_id_import_batches",
+    )
+    db_session.execute(text(part), {"brand": brand, "category": None})
+    db_session.execute(
+        text(
+            "INSERT INTO vehicles (model_id, year, variant, market) VALUES (:model, 2016, '', '')"
+        ),
+        {"model": model},
+    )
+
+
+def test_deleting_brands_and_models_in_use_is_refused_categories_let_go(
+    db_session: Session, catalog: dict[str, int]
+) -> None:
+    """RESTRICT and SET NULL, as the foreign keys had them; a batch takes its change log."""
+    build = CatalogBuilder(db_session)
+    brand = db_session.execute(
+        text("SELECT brand_id FROM parts WHERE id = :id"), {"id": catalog["part"]}
+    ).scalar_one()
+    model = db_session.execute(
+        text("SELECT model_id FROM vehicles WHERE id = :id"), {"id": catalog["vehicle"]}
+    ).scalar_one()
+    for table, key, constraint in (
+        ("brands", brand, "fk_parts_brand_id_brands"),
+        ("models", model, "fk_vehicles_model_id_models"),
+    ):
+        with pytest.raises(IntegrityError) as raised, db_session.begin_nested():
+            db_session.execute(text(f"DELETE FROM {table} WHERE id = :id"), {"id": key})
+        assert isinstance(raised.value.orig, errors.ForeignKeyViolation)
+        assert raised.value.orig.diag.constraint_name == constraint
+        assert "is still referenced" in str(raised.value.orig)
+    unused = build.brand("Unused")
+    db_session.execute(text("DELETE FROM brands WHERE id = :id"), {"id": unused.id})
+    category = build.category("Brakes")
+    db_session.execute(
+        text("UPDATE parts SET category_id = :category WHERE id = :id"),
+        {"category": category.id, "id": catalog["part"]},
+    )
+    db_session.execute(text("DELETE FROM categories WHERE id = :id"), {"id": category.id})
+    assert (
+        _count(
+            db_session,
+            "SELECT count(*) FROM parts WHERE id = :id AND category_id IS NULL",
+            id=catalog["part"],
+        )
+        == 1
+    )
+    db_session.execute(
+        text(
+            "INSERT INTO import_changes (import_batch_id, entity, entity_id, action)"
+            " VALUES (:batch, 'part', :part, 'created')"
+        ),
+        {"batch": catalog["batch"], "part": catalog["part"]},
+    )
+    db_session.execute(text("DELETE FROM import_batches WHERE id = :id"), {"id": catalog["batch"]})
+    assert (
+        _count(
+            db_session,
+            "SELECT count(*) FROM import_changes WHERE import_batch_id = :id",
+            id=catalog["batch"],
+        )
+        == 0
+    )

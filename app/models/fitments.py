@@ -21,17 +21,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, created_at_column, text_enum
+from app.models.base import BY_TRIGGER, Base, created_at_column, text_enum
 from app.models.parts import Part
 from app.models.users import User
 from app.models.vehicles import Vehicle
 
 FITMENT_STATUSES = ("unverified", "verified", "rejected", "needs_review")
-# References enforced per statement by triggers, not per row by a foreign key (migration
-# 0009_set_based_integrity: same guarantees, a million-row import 15 s faster; 0013 added
-# the references to users, NULL in every imported row). The ForeignKey stays for
-# relationships and flush order; `flask db check` skips it.
-BY_TRIGGER = {"enforced_by": "trigger"}
 POSITIONS = ("", "front", "rear", "left", "right", "pair", "set")
 EVIDENCE_KINDS = ("import", "curator")
 

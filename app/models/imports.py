@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, created_at_column, text_enum
+from app.models.base import BY_TRIGGER, Base, created_at_column, text_enum
 from app.models.users import User
 
 BATCH_STATUSES = (
@@ -112,7 +112,7 @@ class ImportChange(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     import_batch_id: Mapped[int] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="CASCADE")
+        ForeignKey("import_batches.id", ondelete="CASCADE", info=BY_TRIGGER)
     )
     entity: Mapped[str] = mapped_column(text_enum(*CHANGE_ENTITIES, name="entity"))
     entity_id: Mapped[int] = mapped_column(BigInteger)

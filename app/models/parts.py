@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, created_at_column
+from app.models.base import BY_TRIGGER, Base, created_at_column
 from app.models.brands import Brand
 from app.models.categories import Category
 
@@ -40,12 +40,14 @@ class Part(Base):
     __tablename__ = "parts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"))
+    brand_id: Mapped[int] = mapped_column(
+        ForeignKey("brands.id", ondelete="RESTRICT", info=BY_TRIGGER)
+    )
     mpn: Mapped[str] = mapped_column(String(80))
     mpn_key: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(300))
     category_id: Mapped[int | None] = mapped_column(
-        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+        ForeignKey("categories.id", ondelete="SET NULL", info=BY_TRIGGER), index=True
     )
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     gtin: Mapped[str | None] = mapped_column(String(14), index=True)

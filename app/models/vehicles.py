@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, created_at_column
+from app.models.base import BY_TRIGGER, Base, created_at_column
 
 MIN_YEAR = 1885  # Daimler Reitwagen: nothing older is a motorcycle
 
@@ -83,7 +83,9 @@ class Vehicle(Base):
     __tablename__ = "vehicles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="RESTRICT"))
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="RESTRICT", info=BY_TRIGGER)
+    )
     year: Mapped[int] = mapped_column(SmallInteger)
     variant: Mapped[str] = mapped_column(String(60), default="", server_default="")
     market: Mapped[str] = mapped_column(String(8), default="", server_default="")

@@ -1,19 +1,23 @@
-"""reference checks in one pass per statement; curator references checked by them too
+"""reference checks in one pass per statement; the import's other references checked by them too
 
 Revision ID: 0013_one_pass_reference_checks
 Revises: 0012_lean_queue_sources_index
 Create Date: 2026-11-25 10:00:00
 
-Two costs of a million-row import were left in the references of fitments and evidence
-(benchmarks/import_fitments.py, measured on 1.5 million fitments and as many evidence rows):
+Two costs of a million-row import were left in the references it writes
+(benchmarks/import_fitments.py: 1.5 million fitments and as many evidence rows, 50,000
+parts, 30,000 vehicles):
 
-- fitments.verified_by_id and fitment_evidence.curator_id were still foreign keys to users.
-  Postgres queues a foreign-key trigger event per inserted row even when the reference is
-  NULL, as it is in every imported row, and fetches each row back to find that out: ~0.9 s
-  for the fitments, ~0.5 s for their evidence. They are now checked by the statement
-  triggers of 0009/0010, with users as one more parent (KEY SHARE lock on the users a
-  statement names, SQLSTATE 23503 with the old constraint names, ON DELETE SET NULL by a
-  statement trigger on users, TRUNCATE of users refused).
+- Foreign keys were left on the rows an import writes: fitments.verified_by_id and
+  fitment_evidence.curator_id → users (NULL in every imported row, yet Postgres queues a
+  trigger event per row and fetches each row back to find that out: ~0.9 s for the
+  fitments, ~0.5 s for their evidence), parts → brands and categories, vehicles → models
+  and import_changes → import_batches (an SPI query and a parent row lock per row: ~0.3 s
+  for the parts). They are now checked by the statement triggers of 0009/0010, with
+  their own parents' actions: users and categories ON DELETE SET NULL, brands and models
+  RESTRICT (a delete of a parent still referenced is refused, SQLSTATE 23503 naming the
+  old constraint), import_batches CASCADE to import_changes too; TRUNCATE of the new
+  parents is refused as it was.
 - Each reference took its own pass over the transition table, most of them a DISTINCT over
   every row: the evidence of one batch paid a hash aggregate over 1.5 million rows to find
   its one batch. Now one pass per statement reads every reference's smallest and largest
@@ -30,6 +34,7 @@ per row) would serve the next million.
 
 Same guarantees, same SQLSTATE and constraint names as 0010. Written by hand.
 """
+
 from alembic import op
 
 revision = "0013_one_pass_reference_checks"
@@ -37,11 +42,27 @@ down_revision = "0012_lean_queue_sources_index"
 branch_labels = None
 depends_on = None
 
-# (constraint, child table, column, parent table, nullable, children per parent)
+# (constraint, child table, column, parent table, nullable, children per parent, on delete)
 REFERENCES = (
-    ("fk_fitments_part_id_parts", "fitments", "part_id", "parts", False, "many"),
-    ("fk_fitments_vehicle_id_vehicles", "fitments", "vehicle_id", "vehicles", False, "many"),
-    ("fk_fitments_verified_by_id_users", "fitments", "verified_by_id", "users", True, "many"),
+    ("fk_fitments_part_id_parts", "fitments", "part_id", "parts", False, "many", "cascade"),
+    (
+        "fk_fitments_vehicle_id_vehicles",
+        "fitments",
+        "vehicle_id",
+        "vehicles",
+        False,
+        "many",
+        "cascade",
+    ),
+    (
+        "fk_fitments_verified_by_id_users",
+        "fitments",
+        "verified_by_id",
+        "users",
+        True,
+        "many",
+        "set null",
+    ),
     (
         "fk_fitment_evidence_fitment_id_fitments",
         "fitment_evidence",
@@ -49,6 +70,7 @@ REFERENCES = (
         "fitments",
         False,
         "few",
+        "cascade",
     ),
     (
         "fk_fitment_evidence_import_batch_id_import_batches",
@@ -57,6 +79,7 @@ REFERENCES = (
         "import_batches",
         True,
         "many",
+        "cascade",
     ),
     (
         "fk_fitment_evidence_curator_id_users",
@@ -65,11 +88,36 @@ REFERENCES = (
         "users",
         True,
         "many",
+        "set null",
+    ),
+    ("fk_parts_brand_id_brands", "parts", "brand_id", "brands", False, "many", "restrict"),
+    (
+        "fk_parts_category_id_categories",
+        "parts",
+        "category_id",
+        "categories",
+        True,
+        "many",
+        "set null",
+    ),
+    ("fk_vehicles_model_id_models", "vehicles", "model_id", "models", False, "many", "restrict"),
+    (
+        "fk_import_changes_import_batch_id_import_batches",
+        "import_changes",
+        "import_batch_id",
+        "import_batches",
+        False,
+        "many",
+        "cascade",
     ),
 )
-# The references this migration takes over from foreign keys (ON DELETE SET NULL).
-TAKEN_OVER = tuple(r for r in REFERENCES if r[3] == "users")
-CHILDREN = ("fitments", "fitment_evidence")
+# 0009/0010's references (their children and parents keep their triggers); the rest were
+# foreign keys until this migration.
+EARLIER = REFERENCES[:2] + REFERENCES[3:5]
+TAKEN_OVER = tuple(r for r in REFERENCES if r not in EARLIER)
+EARLIER_CHILDREN = ("fitments", "fitment_evidence")
+NEW_CHILDREN = ("parts", "vehicles", "import_changes")
+NEW_PARENTS = ("users", "brands", "categories", "models")
 EVENTS = ("insert", "update")
 
 
@@ -103,7 +151,7 @@ def _one_pass(child: str, event: str, references: list[tuple]) -> str:
     columns = []
     targets = []
     source = "new_rows n" if event == "insert" else "new_rows n JOIN old_rows o ON o.id = n.id"
-    for _, _, column, parent, _, children in references:
+    for _, _, column, parent, _, children, _ in references:
         changed = _changed(column, event)
         if children == "few":
             source += f" LEFT JOIN {parent} p ON p.id = n.{column} AND {changed}"
@@ -177,7 +225,7 @@ def _check_function(child: str, event: str, references: tuple) -> str:
         (_check_many if children == "many" else _check_few)(
             name, child, column, parent, _rows(column, event)
         )
-        for name, _, column, parent, _, children in mine
+        for name, _, column, parent, _, children, _ in mine
     )
     return f"""
 CREATE OR REPLACE FUNCTION {child}_check_{event}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -195,47 +243,85 @@ END
 $$"""
 
 
-# ON DELETE SET NULL of the references taken over, as the foreign keys did it.
-USERS_DELETE = "\n".join(
-    f"    UPDATE {child} SET {column} = NULL WHERE {column} IN (SELECT id FROM old_rows);"
-    for _, child, column, *_ in TAKEN_OVER
-)
+def _on_delete(name: str, child: str, column: str, parent: str, action: str) -> str:
+    """What deleting a parent does to its children, as the foreign key did it."""
+    if action == "cascade":
+        return f"    DELETE FROM {child} WHERE {column} IN (SELECT id FROM old_rows);"
+    if action == "set null":
+        return (
+            f"    UPDATE {child} SET {column} = NULL WHERE {column} IN (SELECT id FROM old_rows);"
+        )
+    return f"""    SELECT {column} INTO missing FROM {child}
+    WHERE {column} IN (SELECT id FROM old_rows) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'update or delete on table "{parent}" violates foreign key constraint "{name}" on table "{child}"'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{name}', TABLE = '{child}',
+                  DETAIL = format('Key (id)=(%s) is still referenced from table "{child}".', missing);
+    END IF;"""
+
+
+def _parent_function(parent: str, references: tuple) -> str:
+    actions = "\n".join(
+        _on_delete(name, child, column, parent, action)
+        for name, child, column, referenced, _, _, action in references
+        if referenced == parent
+    )
+    return f"""
+CREATE OR REPLACE FUNCTION {parent}_delete_children() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    missing bigint;
+BEGIN
+{actions}
+    RETURN NULL;
+END
+$$"""
+
+
+def _child_triggers(child: str, event: str) -> str:
+    referencing = "NEW TABLE AS new_rows"
+    if event == "update":
+        referencing = "OLD TABLE AS old_rows " + referencing
+    return (
+        f"CREATE TRIGGER {child}_check_{event} AFTER {event.upper()} ON {child} "
+        f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {child}_check_{event}()"
+    )
 
 
 def upgrade():
     for name, child, *_ in TAKEN_OVER:
         op.drop_constraint(name, child, type_="foreignkey")
-    for child in CHILDREN:
+    for child in EARLIER_CHILDREN + NEW_CHILDREN:
         for event in EVENTS:
             op.execute(_check_function(child, event, REFERENCES))
-    op.execute(
-        f"""
-CREATE FUNCTION users_delete_children() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-{USERS_DELETE}
-    RETURN NULL;
-END
-$$"""
-    )
-    op.execute(
-        "CREATE TRIGGER users_delete_children AFTER DELETE ON users "
-        "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
-        "EXECUTE FUNCTION users_delete_children()"
-    )
-    # refuse_truncate_of_referenced_table() is 0009's.
-    op.execute(
-        "CREATE TRIGGER users_refuse_truncate BEFORE TRUNCATE ON users "
-        "FOR EACH STATEMENT EXECUTE FUNCTION refuse_truncate_of_referenced_table()"
-    )
+            if child in NEW_CHILDREN:
+                op.execute(_child_triggers(child, event))
+    op.execute(_parent_function("import_batches", REFERENCES))  # + import_changes
+    for parent in NEW_PARENTS:
+        op.execute(_parent_function(parent, REFERENCES))
+        op.execute(
+            f"CREATE TRIGGER {parent}_delete_children AFTER DELETE ON {parent} "
+            "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION {parent}_delete_children()"
+        )
+        # refuse_truncate_of_referenced_table() is 0009's.
+        op.execute(
+            f"CREATE TRIGGER {parent}_refuse_truncate BEFORE TRUNCATE ON {parent} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION refuse_truncate_of_referenced_table()"
+        )
 
 
 def downgrade():
-    op.execute("DROP TRIGGER users_refuse_truncate ON users")
-    op.execute("DROP TRIGGER users_delete_children ON users")
-    op.execute("DROP FUNCTION users_delete_children()")
-    without = tuple(r for r in REFERENCES if r not in TAKEN_OVER)
-    for child in CHILDREN:
+    for parent in NEW_PARENTS:
+        op.execute(f"DROP TRIGGER {parent}_refuse_truncate ON {parent}")
+        op.execute(f"DROP TRIGGER {parent}_delete_children ON {parent}")
+        op.execute(f"DROP FUNCTION {parent}_delete_children()")
+    op.execute(_parent_function("import_batches", EARLIER))
+    for child in NEW_CHILDREN:
         for event in EVENTS:
-            op.execute(_check_function(child, event, without))
-    for name, child, column, parent, *_ in TAKEN_OVER:
-        op.create_foreign_key(name, child, parent, [column], ["id"], ondelete="SET NULL")
+            op.execute(f"DROP TRIGGER {child}_check_{event} ON {child}")
+            op.execute(f"DROP FUNCTION {child}_check_{event}()")
+    for child in EARLIER_CHILDREN:
+        for event in EVENTS:
+            op.execute(_check_function(child, event, EARLIER))
+    for name, child, column, parent, *_, action in TAKEN_OVER:
+        op.create_foreign_key(name, child, parent, [column], ["id"], ondelete=action.upper())
