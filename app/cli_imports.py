@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from app.adapters.storage import Storage, from_config
 from app.extensions import db
 from app.models.imports import ImportBatch
 
+log = logging.getLogger(__name__)
 import_cli = AppGroup("import", help="Import vendor files, undo batches, export fitments.")
 FORMAT_CHOICES = ("auto", "fitments", "ebay", "retailer_feed", "vehicles")
 ISSUES_SHOWN = 20
@@ -32,6 +34,17 @@ ISSUES_SHOWN = 20
 
 def _storage() -> Storage:
     return from_config(current_app.config)
+
+
+def _share(cache: Any, batch: ImportBatch) -> None:
+    """The kept parse to the file store, for the other machines (best effort)."""
+    from app.services import imports
+    from importers.sources import READER
+
+    try:
+        imports.share_parse(cache, READER, batch, this_year=_this_year())
+    except Exception:  # the import is committed; a parse not shared is one more parse later
+        log.exception("sharing the parse of batch %s failed", batch.id)
 
 
 def _this_year() -> int:
@@ -147,6 +160,7 @@ def run_command(
         imports.save_mapping(session, batch, READER, mapping)
         click.echo(f"Batch #{batch.id}: {batch.format} file, columns {batch.mapping['columns']}")
         total = int((batch.report or {}).get("lines", 0))
+        cache = imports.parse_cache(current_app.config, storage)
         with _progress("Previewing" if dry_run else "Importing", total) as progress:
             if dry_run:
                 imports.preview(
@@ -156,7 +170,7 @@ def run_command(
                     batch,
                     this_year=_this_year(),
                     progress=progress,
-                    cache=imports.parse_cache(current_app.config),
+                    cache=cache,
                 )
             else:
                 imports.commit(
@@ -167,12 +181,13 @@ def run_command(
                     this_year=_this_year(),
                     actor_id=None,
                     progress=progress,
-                    cache=imports.parse_cache(current_app.config),
+                    cache=cache,
                 )
                 refresh_soon(session)
     except imports.ImportProblem as exc:
         raise _fail(exc) from exc
     session.commit()
+    _share(cache, batch)
     _report(batch, "preview" if dry_run else "result")
     if dry_run:
         click.echo(f"Nothing was written. Commit it with: flask import commit {batch.id}")
@@ -187,22 +202,25 @@ def commit_command(batch_id: int) -> None:
 
     batch = _batch(batch_id)
     total = int((batch.report or {}).get("lines", 0))
+    storage = _storage()
+    cache = imports.parse_cache(current_app.config, storage)
     try:
         with _progress("Importing", total) as progress:
             imports.commit(
                 db.session(),
-                _storage(),
+                storage,
                 READER,
                 batch,
                 this_year=_this_year(),
                 actor_id=None,
                 progress=progress,
-                cache=imports.parse_cache(current_app.config),
+                cache=cache,
             )
     except imports.ImportProblem as exc:
         raise _fail(exc) from exc
     refresh_soon(db.session())
     db.session.commit()
+    _share(cache, batch)
     _report(batch, "result")
 
 

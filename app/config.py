@@ -77,6 +77,7 @@ class Settings:
     max_upload_mb: int
     import_inline_max_mb: float
     import_parse_cache_mb: float
+    import_parse_cache_shared: bool
     integrations: dict[str, Any]  # Resend/outbox, retailers, Sentry, jobs: see below
     public_site: dict[str, Any]  # page cache, degraded mode, search/offer settings: see below
 
@@ -126,6 +127,9 @@ class Settings:
             max_upload_mb=_env_int("MAX_UPLOAD_MB", 200),
             import_inline_max_mb=_env_float("IMPORT_INLINE_MAX_MB", 2.0),
             import_parse_cache_mb=_env_float("IMPORT_PARSE_CACHE_MB", 2048.0),
+            import_parse_cache_shared=_env_bool(
+                "IMPORT_PARSE_CACHE_SHARED", os.environ.get("STORAGE_BACKEND", "local") == "r2"
+            ),
             integrations=integration_settings(),
             public_site=public_site_settings(),
         )
@@ -160,6 +164,8 @@ class Settings:
             # Parsed import files kept on local disk (instance/import-cache) so a commit
             # after its preview, or a re-import, skips parsing; 0 switches it off.
             "IMPORT_PARSE_CACHE_MB": self.import_parse_cache_mb,
+            # ... and shared through the file store (R2: every worker, across deploys).
+            "IMPORT_PARSE_CACHE_SHARED": self.import_parse_cache_shared,
             **self.integrations,
             **self.public_site,
             "PUBLIC_BASE_URL": self.public_base_url,

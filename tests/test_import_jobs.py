@@ -153,3 +153,40 @@ def test_progress_is_written_on_a_side_connection(fresh_database: Any, tmp_path:
         }
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_worker_shares_the_parse_it_kept(
+    fresh_database: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """After the job's transaction: the kept parse goes to the file store too, for the
+    other workers and the next deploy (app/services/imports/parseshare.py)."""
+    from app.adapters.storage import from_config
+    from app.services.imports import parsecache, parseshare
+
+    monkeypatch.setattr(parsecache, "MIN_FILE_BYTES", 0)  # the sheet counts as big
+    application = _committed_app(fresh_database, tmp_path)
+    application.config["IMPORT_PARSE_CACHE_SHARED"] = True
+    with application.app_context():
+        session = db.session()
+        storage = from_config(application.config)
+        batch = imports.create_batch(
+            session,
+            storage,
+            READER,
+            stream=io.BytesIO(SHEET.encode()),
+            filename="big.csv",
+            source="Big Vendor",
+            max_bytes=10**7,
+        ).batch
+        imports.save_mapping(session, batch, READER, batch.mapping)
+        batch.job_id = jobs.defer(
+            session, "imports.preview", args={"batch_id": batch.id}, queue_name="imports"
+        )
+        session.commit()
+        _run_worker(application)
+        kept = [p.stem for p in (tmp_path / "import-cache").glob("*.json")]
+        assert len(kept) == 1
+        assert storage.exists(f"{parseshare.PREFIX}{kept[0]}.json")
+        assert storage.exists(f"{parseshare.PREFIX}{kept[0]}.copy.gz")
+        db.session.remove()
+        db.engine.dispose()

@@ -193,12 +193,14 @@ class R2Storage:
         return body
 
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             self.client.head_object(Bucket=self.bucket, Key=validate_key(key))
         except ClientError:
             return False
+        except BotoCoreError as exc:  # R2 unreachable: not "absent", and not a crash either
+            raise StorageError(f"could not look up {key}: {exc}") from exc
         return True
 
     def delete(self, key: str) -> None:

@@ -57,7 +57,7 @@ def run(batch_id: int, action: str, actor_id: int | None = None) -> str:
         log.warning("import job for unknown batch %s", batch_id)
         return "missing"
     storage = from_config(current_app.config)
-    cache = imports.parse_cache(current_app.config)
+    cache = imports.parse_cache(current_app.config, storage)
     this_year = dt.datetime.now(dt.UTC).year
     with db.engine.connect() as connection:
         side = connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -98,7 +98,15 @@ def run(batch_id: int, action: str, actor_id: int | None = None) -> str:
             imports.mark_failed(session, batch_id, UNEXPECTED)
             session.commit()
             raise
-    return str(session.get(ImportBatch, batch_id).status)  # type: ignore[union-attr]
+    status = str(session.get(ImportBatch, batch_id).status)  # type: ignore[union-attr]
+    if status in {"previewed", "committed"}:
+        # After the commit, off the import's clock: other machines (and this one after a
+        # deploy) find the parse in the file store. Best effort: the import is done.
+        try:
+            imports.share_parse(cache, READER, batch, this_year=this_year)
+        except Exception:
+            log.exception("sharing the parse of batch %s failed", batch_id)
+    return status
 
 
 @jobs.queue.task(name=PREVIEW_TASK, queue=QUEUE)

@@ -23,7 +23,7 @@ from app.services.imports.errors import ImportProblem
 from app.services.imports.export import ExportFilter, export_rows
 from app.services.imports.parsecache import ParseCache
 from app.services.imports.parsecache import from_config as parse_cache
-from app.services.imports.pipeline import Analysis, commit, preview
+from app.services.imports.pipeline import Analysis, commit, preview, share_parse
 from app.services.imports.report import safe_cell, write_csv_rows
 from app.services.imports.undo import undo
 
@@ -47,6 +47,7 @@ __all__ = [
     "remembered_mapping",
     "safe_cell",
     "save_mapping",
+    "share_parse",
     "undo",
     "write_csv_rows",
     "write_progress",

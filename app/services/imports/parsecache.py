@@ -11,7 +11,8 @@ streams the rows from disk instead of downloading and parsing the file again.
 Only parsing is skipped: names are resolved and claims classified against the catalog as
 it is now, so a cached parse gives exactly the answer a fresh one would. Entries are
 written under temporary names and renamed into place (a reader never sees half an entry);
-the oldest go when the folder outgrows its size limit.
+the oldest go when the folder outgrows its size limit. With a file store to share them
+through (parseshare.py), a miss here is looked up there before the file is parsed again.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from app.adapters.storage import Storage
 from app.services.imports.errors import ImportProblem
+from app.services.imports.parseshare import SharedParses
 from app.services.imports.staging import Entities, Row
 
 FORMAT = 1  # bump when the layout of an entry changes
@@ -102,10 +105,18 @@ class Recording:
 class ParseCache:
     """A folder of parsed files, at most `max_bytes` big."""
 
-    def __init__(self, folder: Path, max_bytes: int, *, min_file_bytes: int = MIN_FILE_BYTES):
+    def __init__(
+        self,
+        folder: Path,
+        max_bytes: int,
+        *,
+        min_file_bytes: int = MIN_FILE_BYTES,
+        shared: SharedParses | None = None,
+    ):
         self.folder = folder
         self.max_bytes = max_bytes
         self.min_file_bytes = min_file_bytes
+        self.shared = shared
 
     @staticmethod
     def key(
@@ -127,8 +138,20 @@ class ParseCache:
         return self.folder / f"{key}.copy", self.folder / f"{key}.json"
 
     def load(self, key: str) -> CachedSource | None:
-        """The cached parse of `key`, or None (absent, incomplete, damaged or unreadable:
-        a damaged entry is removed)."""
+        """The cached parse of `key` — from this machine, else fetched from the file store
+        and kept here — or None (absent, incomplete, damaged or unreadable: a damaged
+        entry is removed)."""
+        found = self._load_local(key)
+        if found is None and self.shared is not None and self.shared.fetch(key, *self._paths(key)):
+            self._evict()
+            found = self._load_local(key)
+        return found
+
+    def share(self, key: str) -> bool:
+        """Copy the entry `key` of this machine to the file store (if there is one)."""
+        return self.shared is not None and self.shared.share(key, *self._paths(key))
+
+    def _load_local(self, key: str) -> CachedSource | None:
         text_path, meta_path = self._paths(key)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -251,11 +274,17 @@ class ParseCache:
             total -= size
 
 
-def from_config(config: Mapping[str, Any]) -> ParseCache | None:
+def from_config(config: Mapping[str, Any], storage: Storage | None = None) -> ParseCache | None:
     """The cache the app configures (IMPORT_PARSE_CACHE_MB under the instance folder), or
-    None when it is switched off (0)."""
+    None when it is switched off (0); shared through `storage` when
+    IMPORT_PARSE_CACHE_SHARED is on (the default with R2)."""
     megabytes = float(config.get("IMPORT_PARSE_CACHE_MB", 0) or 0)
     if megabytes <= 0:
         return None
     folder = Path(str(config["INSTANCE_DIR"])) / "import-cache"
-    return ParseCache(folder, int(megabytes * 1024 * 1024))
+    shared = None
+    if storage is not None and config.get("IMPORT_PARSE_CACHE_SHARED"):
+        shared = SharedParses(storage)
+    return ParseCache(
+        folder, int(megabytes * 1024 * 1024), min_file_bytes=MIN_FILE_BYTES, shared=shared
+    )

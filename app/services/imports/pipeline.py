@@ -58,6 +58,30 @@ def _noop(done: int, total: int) -> None:
     return None
 
 
+def _cache_key(
+    cache: ParseCache | None, reader: FileReader, batch: ImportBatch, *, this_year: int
+) -> str | None:
+    """The batch's parse cache key, if its file is one the cache keeps."""
+    if cache is None or not cache.wants(batch.size_bytes or 0):
+        return None
+    return cache.key(
+        sha256=batch.sha256,
+        format_name=batch.format,
+        mapping=batch.mapping or {},
+        this_year=this_year,
+        version=reader.version,
+    )
+
+
+def share_parse(
+    cache: ParseCache | None, reader: FileReader, batch: ImportBatch, *, this_year: int
+) -> bool:
+    """After a preview or commit: copy the batch's kept parse to the file store, for the
+    other machines (app/services/imports/parseshare.py). Best effort."""
+    key = _cache_key(cache, reader, batch, this_year=this_year)
+    return cache is not None and key is not None and cache.share(key)
+
+
 @contextlib.contextmanager
 def _parsed(
     storage: Storage,
@@ -70,15 +94,8 @@ def _parsed(
     """The batch's rows from the parse cache when an identical parse is kept there (no
     download, no parsing), else from its stored file (parsed — a big one in a child process
     while this one stages it, app/services/imports/parsefork.py — and kept if big)."""
-    key = None
-    if cache is not None and cache.wants(batch.size_bytes or 0):
-        key = cache.key(
-            sha256=batch.sha256,
-            format_name=batch.format,
-            mapping=batch.mapping or {},
-            this_year=this_year,
-            version=reader.version,
-        )
+    key = _cache_key(cache, reader, batch, this_year=this_year)
+    if cache is not None and key is not None:
         hit = cache.load(key)
         if hit is not None:
             yield _Parsed(hit, blocks=hit.copy_text())
