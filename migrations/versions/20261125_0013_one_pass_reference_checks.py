@@ -147,14 +147,28 @@ def _raise(name: str, child: str, column: str, parent: str) -> str:
 
 def _one_pass(child: str, event: str, references: list[tuple]) -> str:
     """One scan of the rows: the smallest and largest key of each "many" reference, and for
-    the "few" one (a fitment's evidence) the join that finds each parent."""
+    the "few" one (a fitment's evidence) the join that finds each parent.
+
+    That join reads the parents in the range of keys the rows name (found first, and planned
+    with): an import's new fitments are the newest ids, so it hashes those, not every
+    fitment of the catalog (a million-row file into a catalog of 1.5 million fitments: an
+    index range scan of the 1.5 million new ids instead of a scan of all 3 million).
+    """
     columns = []
     targets = []
+    bounds = ""
+    using = ""
     source = "new_rows n" if event == "insert" else "new_rows n JOIN old_rows o ON o.id = n.id"
     for _, _, column, parent, _, children, _ in references:
         changed = _changed(column, event)
         if children == "few":
-            source += f" LEFT JOIN {parent} p ON p.id = n.{column} AND {changed}"
+            bounds = f"""
+    EXECUTE $q$SELECT min({column}), max({column}) FROM new_rows$q$ INTO few_lo, few_hi;"""
+            using = " USING few_lo, few_hi"
+            source += (
+                f" LEFT JOIN {parent} p ON p.id = n.{column} AND {changed}"
+                " AND p.id BETWEEN $1 AND $2"
+            )
             columns += [
                 f"count(*) FILTER (WHERE {changed})",
                 "count(p.id)",
@@ -165,9 +179,9 @@ def _one_pass(child: str, event: str, references: list[tuple]) -> str:
             columns += [f"min(n.{column}) FILTER (WHERE {changed})"]
             columns += [f"max(n.{column}) FILTER (WHERE {changed})"]
             targets += [f"lo_{column}", f"hi_{column}"]
-    return f"""
+    return f"""{bounds}
     EXECUTE $q$SELECT {", ".join(columns)} FROM {source}$q$
-    INTO {", ".join(targets)};"""
+    INTO {", ".join(targets)}{using};"""
 
 
 def _check_few(name: str, child: str, column: str, parent: str, rows: str) -> str:
@@ -233,6 +247,8 @@ DECLARE
     missing bigint;
     keys bigint[];
     found_elsewhere bigint[];
+    few_lo bigint;
+    few_hi bigint;
     present bigint;
     total bigint;
     wanted bigint := 0;
