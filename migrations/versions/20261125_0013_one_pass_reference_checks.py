@@ -30,7 +30,8 @@ The passes over the transition table run as dynamic SQL (EXECUTE), planned for e
 statement's own number of rows: a function's static queries are planned once per
 connection, so the plan made for a million-row import (hash the whole fitments table:
 ~130 ms) served the next statement's 420 rows, and a plan made for one row (an index probe
-per row) would serve the next million.
+per row) would serve the next million. The same goes for what deleting a parent does
+(cascade, set null, refuse): an undo's delete of 50,000 parts and a curator's of one.
 
 Same guarantees, same SQLSTATE and constraint names as 0010. Written by hand.
 """
@@ -118,6 +119,7 @@ TAKEN_OVER = tuple(r for r in REFERENCES if r not in EARLIER)
 EARLIER_CHILDREN = ("fitments", "fitment_evidence")
 NEW_CHILDREN = ("parts", "vehicles", "import_changes")
 NEW_PARENTS = ("users", "brands", "categories", "models")
+EARLIER_PARENTS = ("parts", "vehicles", "fitments", "import_batches")
 EVENTS = ("insert", "update")
 
 
@@ -259,26 +261,28 @@ END
 $$"""
 
 
-def _on_delete(name: str, child: str, column: str, parent: str, action: str) -> str:
-    """What deleting a parent does to its children, as the foreign key did it."""
-    if action == "cascade":
-        return f"    DELETE FROM {child} WHERE {column} IN (SELECT id FROM old_rows);"
-    if action == "set null":
-        return (
-            f"    UPDATE {child} SET {column} = NULL WHERE {column} IN (SELECT id FROM old_rows);"
-        )
-    return f"""    SELECT {column} INTO missing FROM {child}
-    WHERE {column} IN (SELECT id FROM old_rows) LIMIT 1;
-    IF FOUND THEN
+def _on_delete(
+    name: str, child: str, column: str, parent: str, action: str, *, dynamic: bool = True
+) -> str:
+    """What deleting a parent does to its children, as the foreign key did it; planned for
+    each statement's rows (`dynamic`), or 0009's static form (for downgrade)."""
+    rows = f"{column} IN (SELECT id FROM old_rows)"
+    if action in ("cascade", "set null"):
+        statement = f"DELETE FROM {child} WHERE {rows}"
+        if action == "set null":
+            statement = f"UPDATE {child} SET {column} = NULL WHERE {rows}"
+        return f"    EXECUTE $q${statement}$q$;" if dynamic else f"    {statement};"
+    return f"""    EXECUTE $q$SELECT {column} FROM {child} WHERE {rows} LIMIT 1$q$ INTO missing;
+    IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'update or delete on table "{parent}" violates foreign key constraint "{name}" on table "{child}"'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{name}', TABLE = '{child}',
                   DETAIL = format('Key (id)=(%s) is still referenced from table "{child}".', missing);
     END IF;"""
 
 
-def _parent_function(parent: str, references: tuple) -> str:
+def _parent_function(parent: str, references: tuple, *, dynamic: bool = True) -> str:
     actions = "\n".join(
-        _on_delete(name, child, column, parent, action)
+        _on_delete(name, child, column, parent, action, dynamic=dynamic)
         for name, child, column, referenced, _, _, action in references
         if referenced == parent
     )
@@ -311,7 +315,8 @@ def upgrade():
             op.execute(_check_function(child, event, REFERENCES))
             if child in NEW_CHILDREN:
                 op.execute(_child_triggers(child, event))
-    op.execute(_parent_function("import_batches", REFERENCES))  # + import_changes
+    for parent in EARLIER_PARENTS:  # planned per statement now; import_batches: + changes
+        op.execute(_parent_function(parent, REFERENCES))
     for parent in NEW_PARENTS:
         op.execute(_parent_function(parent, REFERENCES))
         op.execute(
@@ -331,7 +336,8 @@ def downgrade():
         op.execute(f"DROP TRIGGER {parent}_refuse_truncate ON {parent}")
         op.execute(f"DROP TRIGGER {parent}_delete_children ON {parent}")
         op.execute(f"DROP FUNCTION {parent}_delete_children()")
-    op.execute(_parent_function("import_batches", EARLIER))
+    for parent in EARLIER_PARENTS:
+        op.execute(_parent_function(parent, EARLIER, dynamic=False))
     for child in NEW_CHILDREN:
         for event in EVENTS:
             op.execute(f"DROP TRIGGER {child}_check_{event} ON {child}")
