@@ -164,7 +164,7 @@ class Settings:
             # Parsed import files kept on local disk (instance/import-cache) so a commit
             # after its preview, or a re-import, skips parsing; 0 switches it off.
             "IMPORT_PARSE_CACHE_MB": self.import_parse_cache_mb,
-            # ... and shared through the file store (R2: every worker, across deploys).
+            # ... and shared through the file store (R2: every worker, replaced machines).
             "IMPORT_PARSE_CACHE_SHARED": self.import_parse_cache_shared,
             **self.integrations,
             **self.public_site,

@@ -15,7 +15,7 @@ Measures in one run, on one fresh database (the schema from the real migrations)
    included, into an empty catalog;
 3. re-import of the same file: must write zero catalog rows. The importing machine kept
    the first import's parse (app/services/imports/parsecache.py), so it is not parsed again;
-4. the same re-import on another machine (a second worker, or after a deploy): its own
+4. the same re-import on another machine (a second worker, or a replaced one): its own
    empty cache folder, but the first import's job shared the parse through the file store
    (app/services/imports/parseshare.py; a local folder here, R2 in production);
 5. the same re-import with no kept parse anywhere: parsed again, for comparison;
@@ -292,9 +292,9 @@ def _benchmark(args: argparse.Namespace, workdir: Path) -> None:
         after_first = _table_stats(url)
         second = _run_child(url, path, workdir / "instance")
         after_second = _table_stats(url)
-        # The same re-import on another machine (a second worker, or this one after a
-        # deploy): its own empty cache folder, the same file store, where the first import
-        # shared its parse.
+        # The same re-import on another machine (a second worker, or a replaced one): its
+        # own empty cache folder, the same file store, where the first import shared its
+        # parse.
         other = workdir / "instance-other"
         other.mkdir()
         (other / "files").symlink_to(workdir / "instance" / "files")

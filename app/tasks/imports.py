@@ -101,7 +101,7 @@ def run(batch_id: int, action: str, actor_id: int | None = None) -> str:
     status = str(session.get(ImportBatch, batch_id).status)  # type: ignore[union-attr]
     if status in {"previewed", "committed"}:
         # After the commit, off the import's clock: other machines (and this one after a
-        # deploy) find the parse in the file store. Best effort: the import is done.
+        # restart) find the parse in the file store. Best effort: the import is done.
         try:
             imports.share_parse(cache, READER, batch, this_year=this_year)
         except Exception:

@@ -1,7 +1,9 @@
-"""Kept parses in the file store (R2): every worker machine's, and after every deploy.
+"""Kept parses in the file store (R2): for every worker machine, and machines that replace them.
 
 The parse cache (parsecache.py) lives on the importing machine's disk, and Fly machines
-come and go: a re-import on another worker, or after a deploy, parsed the file again
+come and go: a re-import on another worker, or on a machine that replaced the one that
+kept the parse (a restart, or a deploy that left the importer code alone: that code is part
+of the key), parsed the file again
 (~5 s of a million rows' ~11 s, benchmarks/import_fitments.py). After an import job
 commits, its kept parse is also copied to the file store (gzip, ~3 times smaller); a
 machine that does not have a parse looks there before parsing, and keeps what it fetched.
