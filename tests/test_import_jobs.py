@@ -46,6 +46,25 @@ def _run_worker(application: Flask) -> None:
     assert result.exit_code == 0, result.output
 
 
+def _deferred_preview(session: Any, storage: Any) -> ImportBatch:
+    """SHEET uploaded and mapped, its preview job deferred and committed."""
+    batch = imports.create_batch(
+        session,
+        storage,
+        READER,
+        stream=io.BytesIO(SHEET.encode()),
+        filename="big.csv",
+        source="Big Vendor",
+        max_bytes=10**7,
+    ).batch
+    imports.save_mapping(session, batch, READER, batch.mapping)
+    batch.job_id = jobs.defer(
+        session, "imports.preview", args={"batch_id": batch.id}, queue_name="imports"
+    )
+    session.commit()
+    return batch
+
+
 def test_preview_and_commit_run_in_the_worker(fresh_database: Any, tmp_path: Path) -> None:
     application = _committed_app(fresh_database, tmp_path)
     with application.app_context():
@@ -53,20 +72,7 @@ def test_preview_and_commit_run_in_the_worker(fresh_database: Any, tmp_path: Pat
         from app.adapters.storage import from_config
 
         storage = from_config(application.config)
-        batch = imports.create_batch(
-            session,
-            storage,
-            READER,
-            stream=io.BytesIO(SHEET.encode()),
-            filename="big.csv",
-            source="Big Vendor",
-            max_bytes=10**7,
-        ).batch
-        imports.save_mapping(session, batch, READER, batch.mapping)
-        batch.job_id = jobs.defer(
-            session, "imports.preview", args={"batch_id": batch.id}, queue_name="imports"
-        )
-        session.commit()
+        batch = _deferred_preview(session, storage)
         batch_id = batch.id
 
         _run_worker(application)
@@ -159,7 +165,7 @@ def test_the_worker_shares_the_parse_it_kept(
     fresh_database: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
     """After the job's transaction: the kept parse goes to the file store too, for the
-    other workers and the next deploy (app/services/imports/parseshare.py)."""
+    other workers and replaced machines (app/services/imports/parseshare.py)."""
     from app.adapters.storage import from_config
     from app.services.imports import parsecache, parseshare
 
@@ -169,20 +175,7 @@ def test_the_worker_shares_the_parse_it_kept(
     with application.app_context():
         session = db.session()
         storage = from_config(application.config)
-        batch = imports.create_batch(
-            session,
-            storage,
-            READER,
-            stream=io.BytesIO(SHEET.encode()),
-            filename="big.csv",
-            source="Big Vendor",
-            max_bytes=10**7,
-        ).batch
-        imports.save_mapping(session, batch, READER, batch.mapping)
-        batch.job_id = jobs.defer(
-            session, "imports.preview", args={"batch_id": batch.id}, queue_name="imports"
-        )
-        session.commit()
+        _deferred_preview(session, storage)
         _run_worker(application)
         kept = [p.stem for p in (tmp_path / "import-cache").glob("*.json")]
         assert len(kept) == 1

@@ -75,6 +75,22 @@ class Importer:
         )
         return batch
 
+    def analysed_commit(
+        self, batch: ImportBatch, cache: Any = None, progress: Any = None
+    ) -> imports.Analysis:
+        """Commit through a parse cache (or none); the analysis, with its phase clock."""
+        extra = {"progress": progress} if progress is not None else {}
+        return imports.commit(
+            self.session,
+            self.storage,
+            READER,
+            batch,
+            this_year=THIS_YEAR,
+            actor_id=None,
+            cache=cache,
+            **extra,
+        )
+
     def undo(self, batch: ImportBatch) -> dict[str, Any]:
         return imports.undo(self.session, batch, actor_id=None)
 

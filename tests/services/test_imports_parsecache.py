@@ -44,18 +44,6 @@ def _preview(importer: Importer, batch: ImportBatch, cache: ParseCache | None) -
     )
 
 
-def _commit(importer: Importer, batch: ImportBatch, cache: ParseCache | None) -> Any:
-    return imports.commit(
-        importer.session,
-        importer.storage,
-        READER,
-        batch,
-        this_year=THIS_YEAR,
-        actor_id=None,
-        cache=cache,
-    )
-
-
 def _catalog(session: Session) -> list[tuple[Any, ...]]:
     """Fitments by name, with their evidence lines and raw text (ids aside)."""
     rows = session.execute(
@@ -82,14 +70,14 @@ def test_a_commit_after_its_preview_reuses_the_parse_and_writes_the_same(
     # The commit needs neither the stored file nor the parser any more.
     assert batch.storage_key is not None
     (importer.storage.root / batch.storage_key).unlink()
-    committed = _commit(importer, batch, cache)
+    committed = importer.analysed_commit(batch, cache)
     assert "stage the kept parse" in committed.clock.seconds
     assert "read and stage" not in committed.clock.seconds
     cached_result = (dict(batch.counts), batch.report["result"]["issues"], _catalog(db_session))
 
     db_session.rollback()  # the same file, parsed afresh, into the same empty catalog
     fresh = importer.mapped(SHEET)
-    _commit(importer, fresh, None)
+    importer.analysed_commit(fresh, None)
     assert (dict(fresh.counts), fresh.report["result"]["issues"], _catalog(db_session)) == (
         cached_result
     )
@@ -100,9 +88,9 @@ def test_a_reimport_of_the_same_file_uses_the_kept_parse(
     importer: Importer, cache: ParseCache
 ) -> None:
     first = importer.mapped(SHEET)
-    _commit(importer, first, cache)
+    importer.analysed_commit(first, cache)
     again = importer.mapped(SHEET, filename="again.csv")
-    found = _commit(importer, again, cache)
+    found = importer.analysed_commit(again, cache)
     assert "stage the kept parse" in found.clock.seconds
     assert again.counts["changes"] == 0
 
@@ -141,7 +129,7 @@ def test_a_failed_import_keeps_no_parse(
 
     monkeypatch.setattr("app.services.imports.resolve.resolve_existing", broken)
     with pytest.raises(imports.ImportProblem):
-        _commit(importer, batch, cache)
+        importer.analysed_commit(batch, cache)
     assert list(cache.folder.iterdir()) == []  # no entry, no partial file
 
 
@@ -185,7 +173,7 @@ def test_the_cache_never_fails_an_import(importer: Importer, tmp_path: Path) -> 
     blocked.write_text("a file where the cache folder should be", encoding="utf-8")
     cache = ParseCache(blocked / "import-cache", 64 * 1024 * 1024, min_file_bytes=0)
     batch = importer.mapped(SHEET)
-    _commit(importer, batch, cache)
+    importer.analysed_commit(batch, cache)
     assert batch.status == "committed" and batch.counts["new"] == 7
 
 
@@ -203,11 +191,11 @@ def test_a_damaged_parse_is_never_served(
     content = text.read_text(encoding="utf-8")
     text.write_text(content.replace("\n", " ", 1), encoding="utf-8")
     with pytest.raises(imports.ImportProblem, match="damaged"):
-        _commit(importer, batch, cache)
+        importer.analysed_commit(batch, cache)
     db_session.rollback()
     assert list(cache.folder.glob("*.copy")) == []  # removed: the next run parses afresh
     again = importer.mapped(SHEET, filename="again.csv")
-    _commit(importer, again, cache)
+    importer.analysed_commit(again, cache)
     assert again.counts["new"] == 7
 
 

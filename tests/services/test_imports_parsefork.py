@@ -19,9 +19,8 @@ from app.services import imports
 from app.services.imports import parsefork
 from app.services.imports.parsecache import ParseCache
 from app.services.imports.staging import Entities, Row
-from importers.sources import READER
 from tests.services import imports_support
-from tests.services.imports_support import THIS_YEAR, Importer, csv_text
+from tests.services.imports_support import Importer, csv_text
 from tests.services.test_imports_parsecache import SHEET, _catalog
 
 importer = imports_support.importer
@@ -32,18 +31,6 @@ storage = imports_support.storage
 def forked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file counts as big enough for the child."""
     monkeypatch.setattr(parsefork, "MIN_FILE_BYTES", 0)
-
-
-def _commit(importer: Importer, batch: Any, cache: ParseCache | None = None) -> Any:
-    return imports.commit(
-        importer.session,
-        importer.storage,
-        READER,
-        batch,
-        this_year=THIS_YEAR,
-        actor_id=None,
-        cache=cache,
-    )
 
 
 def _result(batch: Any, session: Session) -> tuple[Any, ...]:
@@ -57,7 +44,7 @@ def test_a_forked_parse_commits_exactly_what_an_in_process_parse_does(
     # Windows-1252 bytes: the file warning comes back from the child too.
     content = SHEET.replace("Sintered pads", "Sintered pads — Zündapp").encode("cp1252")
     in_process = importer.mapped(content)
-    _commit(importer, in_process)
+    importer.analysed_commit(in_process)
     expected = _result(in_process, db_session)
     assert expected[2] and expected[0]["invalid"] == 1  # the file has warnings and errors
     db_session.rollback()
@@ -66,22 +53,15 @@ def test_a_forked_parse_commits_exactly_what_an_in_process_parse_does(
     reported: list[tuple[int, int]] = []
     cache = ParseCache(tmp_path / "cache", 64 * 1024 * 1024, min_file_bytes=0)
     batch = importer.mapped(content)
-    found = imports.commit(
-        importer.session,
-        importer.storage,
-        READER,
-        batch,
-        this_year=THIS_YEAR,
-        actor_id=None,
-        cache=cache,
-        progress=lambda done, total: reported.append((done, total)),
+    found = importer.analysed_commit(
+        batch, cache, progress=lambda done, total: reported.append((done, total))
     )
     assert "read and stage" in found.clock.seconds
     assert _result(batch, db_session) == expected
     assert reported and reported[-1][0] == reported[-1][1] > 0  # done, of all lines
     # The parse cache kept what the child parsed: a re-import stages it, unchanged.
     again = importer.mapped(content, filename="again.csv")
-    assert "stage the kept parse" in _commit(importer, again, cache).clock.seconds
+    assert "stage the kept parse" in importer.analysed_commit(again, cache).clock.seconds
     assert again.counts["changes"] == 0
 
 
@@ -146,7 +126,7 @@ def test_a_failing_child_leaves_nothing_written(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parsefork.ForkedParse, "__init__", exploding)
         with pytest.raises(imports.ImportProblem, match="50 MB long"):
-            _commit(importer, batch)
+            importer.analysed_commit(batch)
     db_session.rollback()
     assert db_session.scalar(select(func.count()).select_from(Fitment)) == 0
 

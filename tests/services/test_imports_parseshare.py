@@ -36,18 +36,6 @@ def _machine(tmp_path: Path, name: str, store: Any) -> ParseCache:
     )
 
 
-def _commit(importer: Importer, batch: Any, cache: ParseCache) -> Any:
-    return imports.commit(
-        importer.session,
-        importer.storage,
-        READER,
-        batch,
-        this_year=THIS_YEAR,
-        actor_id=None,
-        cache=cache,
-    )
-
-
 def _shared_entries(store: R2Storage, key: str) -> list[bool]:
     return [store.exists(f"{PREFIX}{key}{suffix}") for suffix in (".copy.gz", ".json")]
 
@@ -60,7 +48,7 @@ def test_another_machine_fetches_the_parse_instead_of_parsing(
 ) -> None:
     first, second = _machine(tmp_path, "a", r2), _machine(tmp_path, "b", r2)
     batch = importer.mapped(SHEET)
-    assert "read and stage" in _commit(importer, batch, first).clock.seconds
+    assert "read and stage" in importer.analysed_commit(batch, first).clock.seconds
     fresh_result = (dict(batch.counts), _catalog(db_session))
     assert imports.share_parse(first, READER, batch, this_year=THIS_YEAR)
     key = next(first.folder.glob("*.json")).stem
@@ -69,7 +57,7 @@ def test_another_machine_fetches_the_parse_instead_of_parsing(
 
     db_session.rollback()  # the same file into the same empty catalog, on machine b
     again = importer.mapped(SHEET)
-    found = _commit(importer, again, second)
+    found = importer.analysed_commit(again, second)
     assert "stage the kept parse" in found.clock.seconds
     assert (dict(again.counts), _catalog(db_session)) == fresh_result
     assert [p.name for p in second.folder.glob("*.json")] == [f"{key}.json"]  # kept on b
@@ -116,7 +104,7 @@ def test_a_shared_entry_that_does_not_check_out_is_a_miss(
     other = _machine(tmp_path, "b", r2)
     assert other.load(key) is None
     assert not list(other.folder.glob("*")) or not list(other.folder.glob("*.json"))
-    found = _commit(importer, batch, other)  # parsed afresh, and committed
+    found = importer.analysed_commit(batch, other)  # parsed afresh, and committed
     assert "read and stage" in found.clock.seconds
     assert batch.status == "committed"
 
@@ -130,7 +118,7 @@ def test_a_store_that_is_down_is_a_miss_not_a_failure(importer: Importer, tmp_pa
     )
     machine = _machine(tmp_path, "a", down)
     batch = importer.mapped(SHEET)
-    found = _commit(importer, batch, machine)
+    found = importer.analysed_commit(batch, machine)
     assert "read and stage" in found.clock.seconds and batch.status == "committed"
     assert not imports.share_parse(machine, READER, batch, this_year=THIS_YEAR)
 
@@ -140,6 +128,6 @@ def test_without_a_store_nothing_is_shared(
 ) -> None:
     machine = ParseCache(tmp_path / "cache", 64 * 1024 * 1024, min_file_bytes=0)
     batch = importer.mapped(SHEET)
-    _commit(importer, batch, machine)
+    importer.analysed_commit(batch, machine)
     assert not imports.share_parse(machine, READER, batch, this_year=THIS_YEAR)
     assert not (storage.root / PREFIX).exists()
