@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import sys
-import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from app.services.imports import staging
 from importers.base import FileSource
 from importers.ebay import EbayCompatibility
 from importers.fitments import FitmentSheet
@@ -18,6 +13,7 @@ from importers.mapping import check_mapping, detect_format, merge_remembered, re
 from importers.readers import FileInfo, inspect
 from importers.retailer_feed import RetailerFeed
 from importers.vehicles import VehicleList
+from importers.version import code_version
 
 SOURCES: dict[str, type[FileSource]] = {
     "fitments": FitmentSheet,
@@ -39,21 +35,6 @@ def open_source(
     info = info or inspect(path)
     require_valid(mapping, format_name, info.headers)
     return SOURCES[format_name](path, info, mapping, this_year=this_year)
-
-
-@functools.cache
-def code_version() -> str:
-    """A digest of everything a parse's result depends on besides the file, the mapping and
-    the year (the parse cache's key): the source of this package and of the app modules it
-    reaches (names, models, staging shapes — all of app/, to be safe), the Python version
-    and its Unicode tables (NFC, case folding)."""
-    digest = hashlib.sha256(f"{sys.version}|{unicodedata.unidata_version}".encode())
-    here = Path(__file__).resolve().parent
-    for package in (here, Path(staging.__file__).resolve().parents[2]):  # importers/, app/
-        for module in sorted(package.rglob("*.py")):
-            digest.update(str(module.relative_to(package.parent)).encode())
-            digest.update(module.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 class Reader:
