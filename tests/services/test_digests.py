@@ -163,7 +163,8 @@ def test_metrics_show_their_change(db_session: Session, garage: Garage) -> None:
         + [OfferClick(offer_id=offer.id, created_at=now - dt.timedelta(hours=36)) for _ in range(5)]
     )
     db_session.flush()
-    since = now.replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
+    # A period of exactly one day (from midnight, clicks 36 h ago fell inside it after noon).
+    since = now - dt.timedelta(days=1)
 
     ctr, verification, search = digests.product_metrics(db_session, since=since, until=now)
 
