@@ -25,7 +25,8 @@ def catalog(db_session: Session) -> dict[str, int]:
     make = build.make("Honda")
     model = build.model(make, "CBR600RR")
     vehicle = build.vehicles(model, [2015])[2015]
-    part = build.part(build.brand("EBC Brakes"), "FA-390HH", "Sintered pads")
+    brand = build.brand("EBC Brakes")
+    part = build.part(brand, "FA-390HH", "Sintered pads")
     batch = ImportBatch(source="Vendor", format="fitments", filename="f.csv", sha256="0" * 64)
     db_session.add(batch)
     db_session.flush()
@@ -41,6 +42,8 @@ def catalog(db_session: Session) -> dict[str, int]:
         {"fitment": fitment, "batch": batch.id},
     )
     return {
+        "brand": brand.id,
+        "model": model.id,
         "part": part.id,
         "vehicle": vehicle.id,
         "batch": batch.id,
@@ -382,12 +385,7 @@ def test_parts_vehicles_and_import_changes_refer_to_existing_parents(
     db_session: Session, catalog: dict[str, int]
 ) -> None:
     """Migration 0013: references the import writes by the thousand, checked per statement."""
-    brand = db_session.execute(
-        text("SELECT brand_id FROM parts WHERE id = :id"), {"id": catalog["part"]}
-    ).scalar_one()
-    model = db_session.execute(
-        text("SELECT model_id FROM vehicles WHERE id = :id"), {"id": catalog["vehicle"]}
-    ).scalar_one()
+    brand, model = catalog["brand"], catalog["model"]
     part = (
         "INSERT INTO parts (brand_id, mpn, mpn_key, title, category_id)"
         " VALUES (:brand, 'NEW-1', 'NEW1', 'New', :category)"
@@ -429,12 +427,7 @@ def test_deleting_brands_and_models_in_use_is_refused_categories_let_go(
 ) -> None:
     """RESTRICT and SET NULL, as the foreign keys had them; a batch takes its change log."""
     build = CatalogBuilder(db_session)
-    brand = db_session.execute(
-        text("SELECT brand_id FROM parts WHERE id = :id"), {"id": catalog["part"]}
-    ).scalar_one()
-    model = db_session.execute(
-        text("SELECT model_id FROM vehicles WHERE id = :id"), {"id": catalog["vehicle"]}
-    ).scalar_one()
+    brand, model = catalog["brand"], catalog["model"]
     for table, key, constraint in (
         ("brands", brand, "fk_parts_brand_id_brands"),
         ("models", model, "fk_vehicles_model_id_models"),
